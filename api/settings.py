@@ -1,0 +1,145 @@
+"""Settings read from ONRAMP_* environment variables, and the checks that refuse unsafe ones."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+VAR_DIR = Path("var")
+SECRET_KEY_FILE = VAR_DIR / "secret.key"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class UnsafeSettingsError(RuntimeError):
+    """Start-up refused: the message names every variable that must be set or changed."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONRAMP_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    graphiql: bool | None = None
+    database_url: str = "sqlite://./var/onramp.sqlite3"
+    redis_url: str | None = None
+    secret_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    frontend_url: str | None = None
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "Onramp <no-reply@onramp.invalid>"
+    sms_webhook_url: str | None = None
+    gateway: str = "sandbox"
+    gateway_publishable_key: str | None = None
+    gateway_secret_key: str | None = None
+    gateway_webhook_secret: str | None = None
+    threeds_timeout_s: int = Field(default=900, validation_alias="ONRAMP_3DS_TIMEOUT_S", gt=0)
+
+    _split_origins = field_validator("allowed_origins", "trusted_proxies", mode="before")(
+        _split_csv
+    )
+
+    @field_validator("public_url", "frontend_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
+    def frontend_base(self) -> str:
+        return self.frontend_url or self.public_url
+
+    @property
+    def origins(self) -> list[str]:
+        """Origins allowed for CORS, websockets, cookie-carried requests and return URLs."""
+        if self.allowed_origins:
+            return list(self.allowed_origins)
+        return list(dict.fromkeys([_origin(self.public_url), _origin(self.frontend_base)]))
+
+    @property
+    def session_cookie_name(self) -> str:
+        return "onramp_session" if self.is_development else "__Host-onramp_session"
+
+    @property
+    def shared_state(self) -> bool:
+        """True when several processes can serve as one (PostgreSQL and Redis)."""
+        return self.database_url.startswith(("postgres://", "asyncpg://")) and bool(self.redis_url)
+
+    def check_safe(self) -> None:
+        """Refuse to start outside development on defaults that are only fit for development."""
+        if self.is_development:
+            return
+        missing = [
+            name
+            for name, value in (
+                ("ONRAMP_SECRET_KEY", self.secret_key),
+                ("ONRAMP_SMTP_HOST", self.smtp_host),
+                ("ONRAMP_SMS_WEBHOOK_URL", self.sms_webhook_url),
+            )
+            if not value
+        ]
+        problems = [f"{name} must be set when ONRAMP_ENV={self.env}" for name in missing]
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            problems.append("ONRAMP_SECRET_KEY must be at least 32 characters")
+        if self.env is Environment.PRODUCTION and self.gateway == "sandbox":
+            problems.append(
+                "ONRAMP_GATEWAY=sandbox is refused when ONRAMP_ENV=production: "
+                "configure a real payment gateway"
+            )
+        if problems:
+            raise UnsafeSettingsError("refusing to start: " + "; ".join(problems))
+
+    def master_secret(self) -> bytes:
+        """The master key; in development it is generated once into var/secret.key and reused."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        if not self.is_development:
+            raise UnsafeSettingsError("refusing to start: ONRAMP_SECRET_KEY must be set")
+        return _development_secret()
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _development_secret() -> bytes:
+    try:
+        return SECRET_KEY_FILE.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    # O_EXCL: when two processes start at once, the second reads what the first wrote.
+    try:
+        fd = os.open(SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return SECRET_KEY_FILE.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key

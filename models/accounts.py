@@ -1,0 +1,29 @@
+"""The account aggregate: one identity of one kind, registered in one region for good."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AccountKind(StrEnum):
+    HUAWEI_ID = "HUAWEI_ID"
+    HUAWEI_CLOUD = "HUAWEI_CLOUD"
+
+
+class Account(Model):
+    id = fields.UUIDField(primary_key=True)
+    kind = fields.CharEnumField(AccountKind, max_length=16)
+    # Normalised (case-folded) address: the key an email is compared by.
+    email = fields.CharField(max_length=320)
+    # Exactly as typed at registration, for display and delivery.
+    email_display = fields.CharField(max_length=320)
+    region_code = fields.CharField(max_length=2)
+    password_hash = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts"
+        unique_together = (("email", "kind"),)

@@ -1,0 +1,1 @@
+"""GraphQL types and operations, one module per onboarding step."""

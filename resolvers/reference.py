@@ -1,0 +1,131 @@
+"""Reference data every visitor may read: regions, the password policy and the agreements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+from tortoise import timezone
+
+from models.accounts import AccountKind as AccountKindValue
+from services import agreements, regions
+from services.passwords import POLICY
+
+AccountKind = strawberry.enum(
+    AccountKindValue,
+    description=(
+        "An email address may hold one account of each kind; every sign-in names the kind "
+        "(HUAWEI_ID by default)."
+    ),
+)
+
+
+@strawberry.type(
+    name="Region",
+    description=(
+        "A country or region. Chosen once at registration; it fixes the laws, tax rate and "
+        "billing currency."
+    ),
+)
+class RegionType:
+    code: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. DE.")
+    name: str
+    calling_code: str = strawberry.field(
+        description="E.164 calling code with its plus sign, e.g. +49."
+    )
+    currency: str = strawberry.field(description="ISO 4217 billing currency, e.g. EUR.")
+    tax_rate_percent: Decimal
+    governing_law: str = strawberry.field(
+        description="The law that governs the customer agreement for this region."
+    )
+    cloud_enable_kinds: list[AccountKind] = strawberry.field(
+        description=(
+            "Account kinds that may enable cloud services when registered here; a frontend "
+            "warns at region choice when HUAWEI_ID is missing."
+        )
+    )
+
+    @classmethod
+    def from_region(cls, region: regions.Region) -> RegionType:
+        return cls(
+            code=region.code,
+            name=region.name,
+            calling_code=region.calling_code,
+            currency=region.currency,
+            tax_rate_percent=region.tax_rate_percent,
+            governing_law=region.governing_law,
+            cloud_enable_kinds=list(region.cloud_enable_kinds),
+        )
+
+
+@strawberry.type(name="PasswordPolicy")
+class PasswordPolicyType:
+    min_length: int
+    max_length: int
+    requires_letter: bool
+    requires_digit: bool
+    allows_spaces: bool
+
+
+@strawberry.type(name="Agreement")
+class AgreementType(relay.Node):
+    id: relay.NodeID[str]
+    key: str = strawberry.field(description="Stable name across versions, e.g. customer-agreement.")
+    title: str
+    version: str
+    url: str
+    effective_from: datetime
+
+    @classmethod
+    def from_agreement(cls, agreement: agreements.Agreement, info: Info) -> AgreementType:
+        base = info.context.frontend_url
+        return cls(
+            id=str(agreement.id),
+            key=agreement.key,
+            title=agreement.title,
+            version=agreement.version,
+            url=base + agreement.path,
+            effective_from=agreement.effective_from,
+        )
+
+    @classmethod
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[AgreementType | None]:
+        found = []
+        for node_id in node_ids:
+            try:
+                agreement = agreements.find_agreement(UUID(node_id))
+            except ValueError:
+                agreement = None
+            found.append(cls.from_agreement(agreement, info) if agreement else None)
+        return found
+
+
+@strawberry.type
+class ReferenceQuery:
+    @strawberry.field
+    def regions(self) -> list[RegionType]:
+        return [RegionType.from_region(region) for region in regions.all_regions()]
+
+    @strawberry.field
+    def password_policy(self) -> PasswordPolicyType:
+        return PasswordPolicyType(
+            min_length=POLICY.min_length,
+            max_length=POLICY.max_length,
+            requires_letter=POLICY.requires_letter,
+            requires_digit=POLICY.requires_digit,
+            allows_spaces=POLICY.allows_spaces,
+        )
+
+    @strawberry.field(
+        description="The versions a person must accept to enable cloud services today."
+    )
+    def agreements(self, info: Info) -> list[AgreementType]:
+        current = agreements.current_agreements(agreements.AgreementScope.CLOUD, timezone.now())
+        return [AgreementType.from_agreement(agreement, info) for agreement in current]

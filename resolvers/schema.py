@@ -1,0 +1,93 @@
+"""The Strawberry schema: every step's operations merged, with limits and error masking."""
+
+from __future__ import annotations
+
+import logging
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from resolvers.nodes import NodeQuery
+from resolvers.reference import AgreementType, ReferenceQuery
+
+log = logging.getLogger("onramp.graphql")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+Query = merge_types("Query", (NodeQuery, ReferenceQuery))
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An error raised by our code rather than by validation or on purpose (GraphQLError)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def _request_id(execution_context: ExecutionContext | None) -> str:
+    context = execution_context.context if execution_context else None
+    return getattr(context, "request_id", "-")
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces unexpected errors by a generic one that carries the request id to quote."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={
+                "code": "INTERNAL_SERVER_ERROR",
+                "requestId": _request_id(self.execution_context),
+            },
+        )
+
+
+class OnrampSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors (validation, UNAUTHENTICATED, NOT_FOUND) are answers, not incidents.
+        for error in errors:
+            if is_unexpected(error):
+                log.error(
+                    "unexpected error in %s (request %s)",
+                    ".".join(str(p) for p in error.path or ()) or "operation",
+                    _request_id(execution_context),
+                    exc_info=error.original_error,
+                )
+
+
+def _extensions() -> list[type[SchemaExtension] | object]:
+    return [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaskUnexpectedErrors,
+    ]
+
+
+def build_schema() -> OnrampSchema:
+    return OnrampSchema(query=Query, types=[AgreementType], extensions=_extensions())
+
+
+schema = build_schema()
+
+
+def export_sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,1 @@
+"""The rules of onboarding, independent of GraphQL and HTTP."""

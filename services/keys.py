@@ -1,0 +1,40 @@
+"""Per-purpose keys derived from the master secret (HKDF-SHA256), and HMACs made with them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+class Purpose(StrEnum):
+    CODES = "codes"
+    SESSIONS = "sessions"
+    CARD_FINGERPRINTS = "card-fingerprints"
+    WEBHOOKS = "webhooks"
+    GATEWAY = "gateway"
+    BANK_PAGE = "bank-page"
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Holds one derived key per purpose, so a leak of one never exposes another."""
+
+    master: bytes = field(repr=False)
+
+    def key(self, purpose: Purpose) -> bytes:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"onramp", info=purpose.encode())
+        return hkdf.derive(self.master)
+
+    def mac(self, purpose: Purpose, message: str | bytes) -> str:
+        data = message.encode() if isinstance(message, str) else message
+        return hmac.new(self.key(purpose), data, hashlib.sha256).hexdigest()
+
+
+def _derive(master: bytes, purpose: Purpose) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"onramp", info=purpose.encode())
+    return hkdf.derive(master)

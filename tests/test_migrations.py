@@ -1,0 +1,94 @@
+"""Every migration applies on top of a database that already holds rows, and keeps them.
+
+Before each migration after the first, the rows of SEED_BEFORE[name] are inserted with
+plain SQL (the shape the tables have at that point); after the newest migration every
+seeded row must still be there. A new migration needs a SEED_BEFORE entry.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+from models.config import APP_LABEL, tortoise_config
+from models.migrate import apply_migrations
+
+MIGRATIONS = sorted(
+    p.stem for p in (Path(__file__).parent.parent / "models" / "migrations").glob("0*.py")
+)
+ACCOUNT_ID = "6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b"
+
+# Rows to insert before applying the migration named by the key; (table, count) to check.
+SEED_BEFORE: dict[str, list[str]] = {}
+SEED_AFTER_INITIAL = [
+    "INSERT INTO accounts (id, kind, email, email_display, region_code, password_hash, "
+    f"created_at) VALUES ('{ACCOUNT_ID}', 'HUAWEI_ID', 'ana@example.com', 'Ana@Example.com', "
+    "'DE', 'x', '2026-01-01 00:00:00+00:00')",
+]
+
+
+@pytest.fixture
+async def empty_database(database_url: str, tmp_path: Path):
+    if database_url.startswith("sqlite://"):
+        yield f"sqlite://{tmp_path / 'migrations.sqlite3'}"
+        return
+    base = os.environ["ONRAMP_TEST_DATABASE_URL"]
+    server = base.rsplit("/", 1)[0]
+    name = f"onramp_migrations_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server + "/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _run(db_url: str, statements: list[str]) -> None:
+    await Tortoise.init(config=tortoise_config(db_url))
+    try:
+        for statement in statements:
+            await connections.get("default").execute_script(statement)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _count(db_url: str, table: str) -> int:
+    await Tortoise.init(config=tortoise_config(db_url))
+    try:
+        rows = await connections.get("default").execute_query_dict(
+            f'SELECT COUNT(*) AS n FROM "{table}"'
+        )
+    finally:
+        await Tortoise.close_connections()
+    return int(rows[0]["n"])
+
+
+def test_every_migration_after_the_first_has_seed_rows() -> None:
+    assert MIGRATIONS[0] == "0001_initial"
+    assert set(MIGRATIONS[1:]) <= set(SEED_BEFORE), "add SEED_BEFORE rows for the new migration"
+
+
+async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: str) -> None:
+    config = tortoise_config(empty_database)
+    for index, name in enumerate(MIGRATIONS):
+        if index == 1:
+            await _run(empty_database, SEED_AFTER_INITIAL)
+        if index > 0:
+            await _run(empty_database, SEED_BEFORE[name])
+        try:
+            await migrate(config=config, target=f"{APP_LABEL}.{name}")
+        finally:
+            await Tortoise.close_connections()
+    if len(MIGRATIONS) == 1:
+        await _run(empty_database, SEED_AFTER_INITIAL)
+
+    await apply_migrations(empty_database)  # nothing left to do: a no-op
+
+    assert await _count(empty_database, "accounts") == 1

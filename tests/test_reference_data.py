@@ -1,0 +1,85 @@
+"""Regions, the password policy, agreements and `node`, through the real app."""
+
+from __future__ import annotations
+
+import base64
+
+import phonenumbers
+import pycountry
+
+REGIONS = """{ regions { code name callingCode currency taxRatePercent governingLaw
+  cloudEnableKinds } }"""
+
+
+async def test_regions_come_from_the_data_file_and_the_libraries(gql) -> None:
+    regions = {r["code"]: r for r in (await gql(REGIONS))["data"]["regions"]}
+
+    assert len(regions) >= 40
+    for code, region in regions.items():
+        country = pycountry.countries.get(alpha_2=code)
+        assert region["name"] in {country.name, getattr(country, "common_name", None)}
+        assert region["callingCode"] == f"+{phonenumbers.country_code_for_region(code)}"
+        assert region["governingLaw"]
+    assert regions["DE"]["callingCode"] == "+49"
+    assert regions["DE"]["currency"] == "EUR"
+    assert regions["DE"]["taxRatePercent"] == "19"
+    assert {regions[c]["currency"] for c in ("JP", "KR", "KW", "BH")} == {
+        "JPY",
+        "KRW",
+        "KWD",
+        "BHD",
+    }
+
+
+async def test_turkiye_lets_only_huawei_cloud_accounts_enable_cloud(gql) -> None:
+    regions = {r["code"]: r for r in (await gql(REGIONS))["data"]["regions"]}
+
+    assert regions["TR"]["cloudEnableKinds"] == ["HUAWEI_CLOUD"]
+    assert regions["DE"]["cloudEnableKinds"] == ["HUAWEI_ID", "HUAWEI_CLOUD"]
+
+
+async def test_password_policy(gql) -> None:
+    policy = await gql(
+        "{ passwordPolicy { minLength maxLength requiresLetter requiresDigit allowsSpaces } }"
+    )
+    assert policy["data"]["passwordPolicy"] == {
+        "minLength": 8,
+        "maxLength": 128,
+        "requiresLetter": True,
+        "requiresDigit": True,
+        "allowsSpaces": False,
+    }
+
+
+async def test_agreements_lists_the_current_version_of_each_cloud_agreement(gql) -> None:
+    body = await gql("{ agreements { id key title version url effectiveFrom } }")
+    agreements = body["data"]["agreements"]
+
+    assert [(a["key"], a["version"]) for a in agreements] == [
+        ("customer-agreement", "2026.1"),
+        ("privacy-statement", "2026.1"),
+    ]
+    assert agreements[0]["url"] == "https://app.example.test/legal/customer-agreement/2026.1"
+    assert agreements[0]["effectiveFrom"].startswith("2026-03-01T00:00:00")
+
+
+async def test_node_resolves_an_agreement_by_its_opaque_id(gql) -> None:
+    agreement = (await gql("{ agreements { id key } }"))["data"]["agreements"][0]
+
+    body = await gql(
+        "query($id: ID!) { node(id: $id) { id ... on Agreement { key version } } }",
+        {"id": agreement["id"]},
+    )
+
+    assert body["data"]["node"]["key"] == agreement["key"]
+    assert agreement["id"] == body["data"]["node"]["id"]
+
+
+async def test_node_reads_null_for_malformed_and_unknown_ids(gql) -> None:
+    unknown = base64.b64encode(b"Agreement:00000000-0000-0000-0000-000000000000").decode()
+    wrong_type = base64.b64encode(b"Nonsense:1").decode()
+    not_uuid = base64.b64encode(b"Agreement:1").decode()
+
+    for node_id in ("not-an-id", unknown, wrong_type, not_uuid, ""):
+        body = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": node_id})
+        assert body == {"data": {"node": None}}, node_id
