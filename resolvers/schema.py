@@ -13,6 +13,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -31,7 +32,9 @@ Query = merge_types("Query", (NodeQuery, ReferenceQuery))
 def is_unexpected(error: GraphQLError) -> bool:
     """An error raised by our code rather than by validation or on purpose (GraphQLError)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(
+        original, GraphQLError | InvalidOperationTypeError
+    )
 
 
 def _request_id(execution_context: ExecutionContext | None) -> str:
