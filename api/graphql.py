@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from api.auth import SessionCookie, http_credential
 from api.settings import Settings
 from resolvers.context import RequestContext
 from resolvers.schema import schema
@@ -27,6 +28,7 @@ class OnrampGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         client = request.scope.get("client")
+        is_http = request.scope["type"] == "http"
         return RequestContext(
             request=request,
             response=response,
@@ -34,4 +36,7 @@ class OnrampGraphQL(GraphQL):
             client_ip=client[0] if client else "unknown",
             user_agent=request.headers.get("user-agent", "")[:512],
             frontend_url=self.settings.frontend_base,
+            services=request.app.state.services,
+            token=http_credential(request, self.settings) if is_http else None,
+            cookie=SessionCookie(response if is_http else None, self.settings),
         )

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -53,9 +54,23 @@ class Settings(BaseSettings):
     gateway_webhook_secret: str | None = None
     threeds_timeout_s: int = Field(default=900, validation_alias="ONRAMP_3DS_TIMEOUT_S", gt=0)
 
+    # Rate limits (the `limits` notation: "N/second|minute|hour|day", several joined by ";").
+    limit_codes_per_destination: str = "1/minute;5/hour;10/day"
+    limit_codes_per_ip: str = "30/hour"
+    login_free_failures_per_account: int = Field(default=5, ge=0)
+    login_free_failures_per_ip: int = Field(default=20, ge=0)
+    login_base_delay_s: float = Field(default=1.0, gt=0)
+    login_max_delay_s: float = Field(default=300.0, gt=0)
+
     _split_origins = field_validator("allowed_origins", "trusted_proxies", mode="before")(
         _split_csv
     )
+
+    @field_validator("limit_codes_per_destination", "limit_codes_per_ip")
+    @classmethod
+    def _valid_limits(cls, value: str) -> str:
+        parse_many(value)  # refuses at start-up what the limiter could not read
+        return value
 
     @field_validator("public_url", "frontend_url")
     @classmethod

@@ -23,6 +23,7 @@ class Account(Model):
     region_code = fields.CharField(max_length=2)
     password_hash = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
+    password_changed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "accounts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-MODEL_MODULES = ["models.accounts"]
+MODEL_MODULES = ["models.accounts", "models.codes", "models.sessions", "models.outbox"]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"
 

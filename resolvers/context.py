@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
+
+from models.sessions import Session
+from services.accounts import Caller
+from services.runtime import Services
+
+
+class CookieJar(Protocol):
+    def set(self, token: str, expires_at: datetime) -> None: ...
+    def clear(self) -> None: ...
 
 
 @dataclass
@@ -14,4 +24,22 @@ class RequestContext:
     client_ip: str
     user_agent: str
     frontend_url: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    services: Services
+    token: str | None
+    cookie: CookieJar
+    _session: Session | None = field(default=None, init=False)
+    _looked_up: bool = field(default=False, init=False)
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(client_ip=self.client_ip, user_agent=self.user_agent)
+
+    async def session(self) -> Session | None:
+        """The live session the request's credential names, looked up once per context."""
+        if not self._looked_up:
+            self._session = await self.services.sessions.find(self.token)
+            self._looked_up = True
+        return self._session
+
+    def forget_session(self) -> None:
+        self._session, self._looked_up = None, True

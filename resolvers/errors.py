@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
 
+from services.problems import Problem, ProblemCode
 
-@strawberry.enum
-class ErrorCode(Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    INVALID_EMAIL = "INVALID_EMAIL"
-    INVALID_PHONE = "INVALID_PHONE"
-    UNKNOWN_REGION = "UNKNOWN_REGION"
-    PASSWORD_POLICY = "PASSWORD_POLICY"  # noqa: S105 (an error code, not a password)
-    CODE_INVALID = "CODE_INVALID"
-    CODE_EXPIRED = "CODE_EXPIRED"
-    CODE_ATTEMPTS_EXCEEDED = "CODE_ATTEMPTS_EXCEEDED"
-    RATE_LIMITED = "RATE_LIMITED"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    PREREQUISITE_MISSING = "PREREQUISITE_MISSING"
-    ALREADY_COMPLETED = "ALREADY_COMPLETED"
-    CLOUD_NOT_AVAILABLE_FOR_ACCOUNT_KIND = "CLOUD_NOT_AVAILABLE_FOR_ACCOUNT_KIND"
-    AGREEMENTS_NOT_ACCEPTED = "AGREEMENTS_NOT_ACCEPTED"
-    TERMS_NOT_ACCEPTED = "TERMS_NOT_ACCEPTED"
-    PAYMENT_METHOD_INVALID = "PAYMENT_METHOD_INVALID"
-    CARD_EXPIRED = "CARD_EXPIRED"
-    CARD_BRAND_NOT_SUPPORTED = "CARD_BRAND_NOT_SUPPORTED"
-    BINDING_IN_PROGRESS = "BINDING_IN_PROGRESS"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    RETURN_URL_NOT_ALLOWED = "RETURN_URL_NOT_ALLOWED"
-    ACCOUNT_TYPE_LOCKED = "ACCOUNT_TYPE_LOCKED"
-    NOT_FOUND = "NOT_FOUND"
+ErrorCode = strawberry.enum(ProblemCode, name="ErrorCode")
 
 
 @strawberry.type
@@ -51,6 +28,13 @@ class UserError:
         default=None,
         description="With RATE_LIMITED: the earliest moment the same call may succeed.",
     )
+
+
+def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+    return [
+        UserError(field=p.field, code=p.code, message=p.message, retry_after=p.retry_after)
+        for p in problems
+    ]
 
 
 UNAUTHENTICATED = "UNAUTHENTICATED"

@@ -17,8 +17,10 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from resolvers.account import AccountQuery, AccountType
 from resolvers.nodes import NodeQuery
 from resolvers.reference import AgreementType, ReferenceQuery
+from resolvers.registration import RegistrationMutation
 
 log = logging.getLogger("onramp.graphql")
 
@@ -26,7 +28,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery))
+Mutation = merge_types("Mutation", (RegistrationMutation,))
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -87,7 +90,9 @@ def _extensions() -> list[type[SchemaExtension] | object]:
 
 
 def build_schema() -> OnrampSchema:
-    return OnrampSchema(query=Query, types=[AgreementType], extensions=_extensions())
+    return OnrampSchema(
+        query=Query, mutation=Mutation, types=[AgreementType, AccountType], extensions=_extensions()
+    )
 
 
 schema = build_schema()

@@ -7,6 +7,7 @@ made for this process and dropped at the end.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from tortoise import Tortoise, connections
 
 from api.app import create_app
 from api.settings import Settings
+from services.clock import Clock
 from models.config import APP_LABEL
 from models.migrate import apply_migrations
 
@@ -101,8 +103,8 @@ def app_factory(settings_for: Callable[..., Settings]):
     """Starts an app's lifespan on the test database; one at a time per test."""
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[Any]:
-        app = create_app(settings_for(**overrides))
+    async def start(clock: Clock | None = None, **overrides: Any) -> AsyncIterator[Any]:
+        app = create_app(settings_for(**overrides), clock=clock)
         async with LifespanManager(app):
             await _empty_tables()
             yield app
@@ -154,3 +156,20 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+async def outbox(app: Any) -> list[dict[str, Any]]:
+    """The messages the server wrote, newest first, read as a developer would."""
+    async with http_client(app, client_ip="127.0.0.1") as local:
+        response = await local.get("/dev/outbox.json")
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+async def latest_code(app: Any, recipient: str) -> str:
+    for message in await outbox(app):
+        if message["recipient"].casefold() == recipient.casefold():
+            codes = re.findall(r"^(\d{6})$", message["body"], flags=re.MULTILINE)
+            assert codes, f"no code in the newest message to {recipient}: {message['kind']}"
+            return codes[0]
+    raise AssertionError(f"no message to {recipient}")

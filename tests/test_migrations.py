@@ -24,13 +24,16 @@ MIGRATIONS = sorted(
 )
 ACCOUNT_ID = "6f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b"
 
-# Rows to insert before applying the migration named by the key; (table, count) to check.
-SEED_BEFORE: dict[str, list[str]] = {}
-SEED_AFTER_INITIAL = [
-    "INSERT INTO accounts (id, kind, email, email_display, region_code, password_hash, "
-    f"created_at) VALUES ('{ACCOUNT_ID}', 'HUAWEI_ID', 'ana@example.com', 'Ana@Example.com', "
-    "'DE', 'x', '2026-01-01 00:00:00+00:00')",
-]
+# Rows to insert, in the shape the tables have then, before applying the migration named.
+SEED_BEFORE: dict[str, list[str]] = {
+    "0002_sign_in": [
+        "INSERT INTO accounts (id, kind, email, email_display, region_code, password_hash, "
+        f"created_at) VALUES ('{ACCOUNT_ID}', 'HUAWEI_ID', 'ana@example.com', "
+        "'Ana@Example.com', 'DE', 'x', '2026-01-01 00:00:00+00:00')",
+    ],
+}
+# Rows every seeded table must still hold after the newest migration.
+EXPECTED_ROWS = {"accounts": 1}
 
 
 @pytest.fixture
@@ -77,18 +80,14 @@ def test_every_migration_after_the_first_has_seed_rows() -> None:
 
 async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: str) -> None:
     config = tortoise_config(empty_database)
-    for index, name in enumerate(MIGRATIONS):
-        if index == 1:
-            await _run(empty_database, SEED_AFTER_INITIAL)
-        if index > 0:
-            await _run(empty_database, SEED_BEFORE[name])
+    for name in MIGRATIONS:
+        await _run(empty_database, SEED_BEFORE.get(name, []))
         try:
             await migrate(config=config, target=f"{APP_LABEL}.{name}")
         finally:
             await Tortoise.close_connections()
-    if len(MIGRATIONS) == 1:
-        await _run(empty_database, SEED_AFTER_INITIAL)
 
     await apply_migrations(empty_database)  # nothing left to do: a no-op
 
-    assert await _count(empty_database, "accounts") == 1
+    for table, count in EXPECTED_ROWS.items():
+        assert await _count(empty_database, table) == count, table

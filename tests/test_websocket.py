@@ -7,20 +7,15 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from api.app import create_app
-from api.settings import Settings
-from tests.conftest import TEST_SECRET
 
 QUERY = "{ passwordPolicy { minLength } }"
 
 
 @pytest.fixture
-def ws_client(tmp_path):
-    settings = Settings(
-        database_url=f"sqlite://{tmp_path / 'ws.sqlite3'}",
-        secret_key=TEST_SECRET,
-        frontend_url="https://app.example.test",
-    )
-    return TestClient(create_app(settings), base_url="http://testserver.local")
+def ws_client(settings_for):
+    app = create_app(settings_for())
+    with TestClient(app, base_url="http://testserver.local") as client:
+        yield client
 
 
 def test_graphql_transport_ws_runs_an_operation(ws_client) -> None:

@@ -1,0 +1,69 @@
+"""Which credential a request carries: the Authorization header, else the session cookie."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from api.settings import Settings
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def http_credential(request: HTTPConnection, settings: Settings) -> str | None:
+    """The header when present (and then only it); else the cookie, where it may be trusted."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        return bearer_token(header)
+    cookie = request.cookies.get(settings.session_cookie_name)
+    if not cookie:
+        return None
+    # A cookie rides along with any request a browser makes: accept it only on a POST with a
+    # JSON body (a cross-site form cannot send one) and, with an Origin, from one we allow.
+    if request.scope.get("method") != "POST":
+        return None
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return None
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in settings.origins:
+        return None
+    return cookie
+
+
+class SessionCookie:
+    """Sets and clears the session cookie on the response an operation is building."""
+
+    def __init__(self, response: Response | None, settings: Settings) -> None:
+        self.response = response
+        self.settings = settings
+
+    def set(self, token: str, expires_at: datetime) -> None:
+        if self.response is None or not hasattr(self.response, "set_cookie"):
+            return
+        self.response.set_cookie(
+            self.settings.session_cookie_name,
+            token,
+            expires=expires_at,
+            path="/",
+            secure=not self.settings.is_development,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def clear(self) -> None:
+        if self.response is None or not hasattr(self.response, "delete_cookie"):
+            return
+        self.response.delete_cookie(
+            self.settings.session_cookie_name,
+            path="/",
+            secure=not self.settings.is_development,
+            httponly=True,
+            samesite="lax",
+        )

@@ -1,0 +1,22 @@
+"""Sign-in sessions: the token itself is never stored, only its HMAC."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Session(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="sessions", on_delete=fields.CASCADE
+    )
+    token_mac = fields.CharField(max_length=64, unique=True)
+    client_ip = fields.CharField(max_length=64)
+    user_agent = fields.CharField(max_length=512)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sessions"

@@ -1,0 +1,185 @@
+"""Steps 1 and 2: registration codes, register, sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from models.accounts import AccountKind as Kind
+from resolvers.account import AccountType
+from resolvers.errors import UserError, user_errors
+from resolvers.reference import AccountKind
+from services.accounts import SignedIn
+from services.codes import Sent
+from services.problems import Problem
+
+
+@strawberry.type
+class Session:
+    token: str = strawberry.field(
+        description=(
+            "Bearer token for the Authorization header and the websocket connection_init payload."
+        )
+    )
+    expires_at: datetime
+
+
+@strawberry.type
+class SendCodePayload:
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the code (if one was sent) stops working."
+    )
+    resend_available_at: datetime | None = strawberry.field(
+        default=None, description="Earliest moment another code may be asked for."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, outcome: Sent | Problem) -> SendCodePayload:
+        if isinstance(outcome, Problem):
+            return cls(errors=user_errors([outcome]))
+        return cls(expires_at=outcome.expires_at, resend_available_at=outcome.resend_available_at)
+
+
+@strawberry.type
+class AuthPayload:
+    account: AccountType | None = None
+    session: Session | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ResetPasswordPayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SendRegistrationCodeInput:
+    email: str
+    kind: AccountKind = Kind.HUAWEI_ID
+
+
+@strawberry.input
+class RegisterInput:
+    kind: AccountKind = Kind.HUAWEI_ID
+    region_code: str = strawberry.field(
+        description=(
+            "ISO 3166-1 alpha-2. An individual picks where they are; an enterprise, where it "
+            "was registered. Never changes afterwards."
+        )
+    )
+    email: str
+    email_code: str
+    password: str
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+    kind: AccountKind = Kind.HUAWEI_ID
+
+
+@strawberry.enum
+class ResetChannel(Enum):
+    EMAIL = "EMAIL"
+    SECURITY_PHONE = "SECURITY_PHONE"
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    email: str
+    kind: AccountKind = Kind.HUAWEI_ID
+    channel: ResetChannel = strawberry.field(
+        default=ResetChannel.EMAIL,
+        description=(
+            "Where the code goes; the answer is the same whether or not the account or its "
+            "security phone exists."
+        ),
+    )
+
+
+@strawberry.input
+class ResetPasswordInput:
+    email: str
+    kind: AccountKind = Kind.HUAWEI_ID
+    code: str
+    new_password: str
+
+
+def _signed_in(info: Info, outcome: SignedIn | Problem | list[Problem]) -> AuthPayload:
+    if isinstance(outcome, Problem):
+        return AuthPayload(errors=user_errors([outcome]))
+    if isinstance(outcome, list):
+        return AuthPayload(errors=user_errors(outcome))
+    info.context.cookie.set(outcome.session.token, outcome.session.expires_at)
+    return AuthPayload(
+        account=AccountType.from_model(outcome.account),
+        session=Session(token=outcome.session.token, expires_at=outcome.session.expires_at),
+    )
+
+
+@strawberry.type
+class RegistrationMutation:
+    @strawberry.mutation
+    async def send_registration_code(
+        self, info: Info, input: SendRegistrationCodeInput
+    ) -> SendCodePayload:
+        accounts = info.context.services.accounts
+        return SendCodePayload.of(
+            await accounts.send_registration_code(input.email, input.kind, info.context.caller)
+        )
+
+    @strawberry.mutation
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        outcome = await info.context.services.accounts.register(
+            kind=input.kind,
+            region_code=input.region_code,
+            raw_email=input.email,
+            email_code=input.email_code,
+            password=input.password,
+            caller=info.context.caller,
+        )
+        return _signed_in(info, outcome)
+
+    @strawberry.mutation
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        outcome = await info.context.services.accounts.login(
+            input.email, input.password, input.kind, info.context.caller
+        )
+        return _signed_in(info, outcome)
+
+    @strawberry.mutation
+    async def logout(self, info: Info) -> LogoutPayload:
+        if info.context.token:
+            await info.context.services.sessions.revoke(info.context.token)
+        info.context.forget_session()
+        info.context.cookie.clear()
+        return LogoutPayload()
+
+    @strawberry.mutation
+    async def request_password_reset(
+        self, info: Info, input: RequestPasswordResetInput
+    ) -> SendCodePayload:
+        outcome = await info.context.services.accounts.request_password_reset(
+            input.email,
+            input.kind,
+            info.context.caller,
+            by_security_phone=input.channel is ResetChannel.SECURITY_PHONE,
+        )
+        return SendCodePayload.of(outcome)
+
+    @strawberry.mutation
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
+        problems = await info.context.services.accounts.reset_password(
+            input.email, input.kind, input.code, input.new_password
+        )
+        return ResetPasswordPayload(errors=user_errors(problems))

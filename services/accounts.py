@@ -1,0 +1,259 @@
+"""Registration, sign-in and password reset: the rules of steps 1 and 2.
+
+Nothing here tells a caller whether an email already holds an account: the answers,
+and the time they take, are the same either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.accounts import Account, AccountKind
+from models.codes import CodePurpose
+from services import messages
+from services.clock import Clock
+from services.codes import Checked, Codes, Sent
+from services.emails import EmailAddress, parse_email
+from services.outbox import Outbox
+from services.passwords import POLICY, Passwords
+from services.problems import Problem, ProblemCode, Refused
+from services.ratelimit import BackoffPolicy, RateLimiter
+from services.regions import find_region
+from services.sessions import IssuedSession, Sessions
+
+LOGIN = "login"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    session: IssuedSession
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    per_account: BackoffPolicy
+    per_client_ip: BackoffPolicy
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as far as the network tells."""
+
+    client_ip: str
+    user_agent: str
+
+
+class Accounts:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        codes: Codes,
+        sessions: Sessions,
+        passwords: Passwords,
+        outbox: Outbox,
+        limiter: RateLimiter,
+        login_policy: LoginPolicy,
+        frontend_url: str,
+    ) -> None:
+        self.clock = clock
+        self.codes = codes
+        self.sessions = sessions
+        self.passwords = passwords
+        self.outbox = outbox
+        self.limiter = limiter
+        self.login_policy = login_policy
+        self.frontend_url = frontend_url
+
+    def link(self, route: str) -> str:
+        return f"{self.frontend_url}/{route}"
+
+    # Registration
+
+    async def send_registration_code(
+        self, raw_email: str, kind: AccountKind, caller: Caller
+    ) -> Sent | Problem:
+        email = parse_email(raw_email)
+        if isinstance(email, Problem):
+            return email
+        if refused := await self.codes.allow_send(email.key, caller.client_ip):
+            return refused
+        if await Account.exists(email=email.key, kind=kind):
+            # The owner learns of the attempt; the caller learns nothing.
+            message = messages.account_exists(
+                kind, self.link("sign-in"), self.link("forgot-password")
+            )
+            await self.outbox.send_email(email.display, message)
+        else:
+            code = await self.codes.issue(CodePurpose.REGISTRATION, email.key, kind)
+            await self.outbox.send_email(email.display, messages.registration_code(code, kind))
+        return await self._sent(email, caller)
+
+    async def register(
+        self,
+        *,
+        kind: AccountKind,
+        region_code: str,
+        raw_email: str,
+        email_code: str,
+        password: str,
+        caller: Caller,
+    ) -> SignedIn | list[Problem]:
+        problems: list[Problem] = []
+        region = find_region(region_code)
+        if region is None:
+            problems.append(
+                Problem(
+                    ProblemCode.UNKNOWN_REGION,
+                    "Choose one of the countries or regions on the list.",
+                    "regionCode",
+                )
+            )
+        if policy_problem := _password_problem(password, "password"):
+            problems.append(policy_problem)
+        email = parse_email(raw_email)
+        checked: Checked | None = None
+        if isinstance(email, Problem):
+            problems.append(email)
+        else:
+            outcome = await self.codes.check(
+                CodePurpose.REGISTRATION, email.key, kind, email_code, "emailCode"
+            )
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+            else:
+                checked = outcome
+        if problems or checked is None or region is None or isinstance(email, Problem):
+            return problems
+
+        password_hash = await self.passwords.hash(password)
+        try:
+            async with in_transaction():
+                if used := await self.codes.consume(checked, "emailCode"):
+                    raise Refused(used)
+                account = await Account.create(
+                    kind=kind,
+                    email=email.key,
+                    email_display=email.display,
+                    region_code=region.code,
+                    password_hash=password_hash,
+                )
+        except Refused as refused:
+            return refused.problems
+        except IntegrityError:
+            return [_already_registered()]
+        session = await self.sessions.start(account, caller.client_ip, caller.user_agent)
+        return SignedIn(account, session)
+
+    # Sign-in
+
+    async def login(
+        self, raw_email: str, password: str, kind: AccountKind, caller: Caller
+    ) -> SignedIn | Problem:
+        email = parse_email(raw_email)
+        email_key = email.key if isinstance(email, EmailAddress) else raw_email.strip().casefold()
+        account_key, ip_key = f"email:{email_key}", f"ip:{caller.client_ip}"
+        waiting = await self.limiter.waiting_until(LOGIN, account_key, ip_key)
+        if waiting is not None:
+            return Problem(
+                ProblemCode.RATE_LIMITED,
+                "Too many failed sign-ins. Wait a little, then try again.",
+                retry_after=waiting,
+            )
+        account = None
+        if isinstance(email, EmailAddress):
+            account = await Account.get_or_none(email=email.key, kind=kind)
+        # Overlong passwords are never hashed, whoever they are for.
+        verified = len(password) <= POLICY.max_length and await self.passwords.verify(
+            account.password_hash if account else None, password
+        )
+        if account is None or not verified:
+            await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
+            await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
+            return Problem(
+                ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+            )
+        await self.limiter.forget_failures(LOGIN, account_key)
+        if self.passwords.needs_rehash(account.password_hash):
+            account.password_hash = await self.passwords.hash(password)
+            await account.save(update_fields=["password_hash"])
+        session = await self.sessions.start(account, caller.client_ip, caller.user_agent)
+        return SignedIn(account, session)
+
+    # Password reset
+
+    async def request_password_reset(
+        self, raw_email: str, kind: AccountKind, caller: Caller, *, by_security_phone: bool
+    ) -> Sent | Problem:
+        email = parse_email(raw_email)
+        if isinstance(email, Problem):
+            return email
+        if refused := await self.codes.allow_send(email.key, caller.client_ip):
+            return refused
+        account = await Account.get_or_none(email=email.key, kind=kind)
+        # Security phones arrive with step 3; until then no account has one to text, and the
+        # answer stays the one an email reset gets.
+        if account is not None and not by_security_phone:
+            code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email.key, kind)
+            await self.outbox.send_email(
+                account.email_display, messages.password_reset_code(code, kind)
+            )
+        return await self._sent(email, caller)
+
+    async def reset_password(
+        self, raw_email: str, kind: AccountKind, code: str, new_password: str
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        if policy_problem := _password_problem(new_password, "newPassword"):
+            problems.append(policy_problem)
+        email = parse_email(raw_email)
+        if isinstance(email, Problem):
+            return [*problems, email]
+        outcome = await self.codes.check(CodePurpose.PASSWORD_RESET, email.key, kind, code, "code")
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        if problems or isinstance(outcome, Problem):
+            return problems
+
+        password_hash = await self.passwords.hash(new_password)
+        try:
+            async with in_transaction():
+                if used := await self.codes.consume(outcome, "code"):
+                    raise Refused(used)
+                account = await Account.get(email=email.key, kind=kind)
+                account.password_hash = password_hash
+                account.password_changed_at = self.clock.now()
+                await account.save(update_fields=["password_hash", "password_changed_at"])
+        except Refused as refused:
+            return refused.problems
+        await self.sessions.revoke_all(account.id)
+        await self.limiter.forget_failures(LOGIN, f"email:{email.key}")
+        await self.outbox.send_email(
+            account.email_display, messages.password_changed(kind, self.link("forgot-password"))
+        )
+        return []
+
+    async def _sent(self, email: EmailAddress, caller: Caller) -> Sent:
+        return Sent(
+            expires_at=self.codes.expires_at(),
+            resend_available_at=await self.codes.resend_available_at(email.key, caller.client_ip),
+        )
+
+
+def _password_problem(password: str, field: str) -> Problem | None:
+    broken = POLICY.problems(password)
+    if not broken:
+        return None
+    return Problem(ProblemCode.PASSWORD_POLICY, " ".join(broken), field)
+
+
+def _already_registered() -> Problem:
+    return Problem(
+        ProblemCode.ALREADY_COMPLETED,
+        "An account of this kind is already registered with this email. Sign in instead.",
+        "email",
+    )

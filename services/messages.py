@@ -1,0 +1,62 @@
+"""The texts of every email: plain text, with a verification code alone on its own line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.accounts import AccountKind
+
+PRODUCT = "Onramp Cloud"
+KIND_NAMES = {AccountKind.HUAWEI_ID: "HUAWEI ID", AccountKind.HUAWEI_CLOUD: "HUAWEI CLOUD"}
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    subject: str
+    body: str
+
+
+def registration_code(code: str, kind: AccountKind) -> Message:
+    return Message(
+        "registration-code",
+        f"Your {PRODUCT} verification code",
+        f"Use this code to finish registering your {KIND_NAMES[kind]} account:\n\n"
+        f"{code}\n\n"
+        "It works once, for 10 minutes. If you did not ask for it, ignore this email.\n",
+    )
+
+
+def account_exists(kind: AccountKind, sign_in_url: str, reset_url: str) -> Message:
+    return Message(
+        "account-exists",
+        f"You already have a {PRODUCT} account",
+        f"Someone asked to register a {KIND_NAMES[kind]} account with this email address,\n"
+        "but you already have one. Sign in instead:\n\n"
+        f"{sign_in_url}\n\n"
+        "Forgot your password? Reset it here:\n\n"
+        f"{reset_url}\n\n"
+        "If this was not you, you can ignore this email: nothing has changed.\n",
+    )
+
+
+def password_reset_code(code: str, kind: AccountKind) -> Message:
+    return Message(
+        "password-reset-code",
+        f"Reset your {PRODUCT} password",
+        f"Use this code to choose a new password for your {KIND_NAMES[kind]} account:\n\n"
+        f"{code}\n\n"
+        "It works once, for 10 minutes. If you did not ask for it, ignore this email:\n"
+        "your password stays as it is.\n",
+    )
+
+
+def password_changed(kind: AccountKind, reset_url: str) -> Message:
+    return Message(
+        "password-changed",
+        f"Your {PRODUCT} password was changed",
+        f"The password of your {KIND_NAMES[kind]} account was just changed, and every\n"
+        "device that was signed in has been signed out.\n\n"
+        "If this was not you, reset your password now:\n\n"
+        f"{reset_url}\n",
+    )

@@ -1,0 +1,145 @@
+"""The outbox: messages are rows first, then delivered by whichever process claims them.
+
+Delivery never fails the operation that wrote the message: a failed send is retried with
+a growing delay, and a restart resumes whatever is still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+from tortoise.expressions import F, Q
+
+from models.outbox import Channel, DeliveryStatus, OutboxMessage
+from services.clock import Clock
+from services.messages import Message
+
+log = logging.getLogger("onramp.outbox")
+
+LEASE = timedelta(seconds=60)
+MAX_RETRY_DELAY = timedelta(hours=1)
+POLL_INTERVAL_S = 5.0
+REDACTED = "[redacted after delivery]"
+
+
+class EmailSender(Protocol):
+    async def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+class SmtpSender:
+    """Plain SMTP, upgraded with STARTTLS whenever the server offers it."""
+
+    def __init__(self, host: str, port: int, sender: str, timeout_s: float = 10.0) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.timeout_s = timeout_s
+
+    async def send(self, recipient: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = recipient
+        message["Subject"] = subject
+        message.set_content(body)
+        await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout_s)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+class Outbox:
+    def __init__(self, clock: Clock, email: EmailSender | None, redact_delivered: bool) -> None:
+        self.clock = clock
+        self.email_sender = email
+        self.redact_delivered = redact_delivered
+        self._wake = asyncio.Event()
+
+    async def send_email(self, recipient: str, message: Message) -> OutboxMessage:
+        row = await OutboxMessage.create(
+            channel=Channel.EMAIL,
+            kind=message.kind,
+            recipient=recipient,
+            subject=message.subject,
+            body=message.body,
+            status=DeliveryStatus.PENDING if self.email_sender else DeliveryStatus.HELD,
+            next_attempt_at=self.clock.now(),
+        )
+        log.info("email %s to %s queued", message.kind, recipient)
+        self._wake.set()
+        return row
+
+    async def latest(self, limit: int) -> list[OutboxMessage]:
+        return await OutboxMessage.all().order_by("-created_at").limit(limit)
+
+    async def deliver_due(self, batch: int = 20) -> int:
+        """Claims and sends what is due; returns how many were sent."""
+        now = self.clock.now()
+        due = (
+            await OutboxMessage.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .filter(Q(lease_until=None) | Q(lease_until__lt=now))
+            .order_by("next_attempt_at")
+            .limit(batch)
+        )
+        sent = 0
+        for row in due:
+            claimed = (
+                await OutboxMessage.filter(id=row.id, status=DeliveryStatus.PENDING)
+                .filter(Q(lease_until=None) | Q(lease_until__lt=now))
+                .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+            )
+            if claimed:
+                sent += await self._deliver(row, attempts=row.attempts + 1)
+        return sent
+
+    async def _deliver(self, row: OutboxMessage, attempts: int) -> int:
+        sender = self.email_sender if row.channel is Channel.EMAIL else None
+        try:
+            if sender is None:
+                raise RuntimeError("no transport configured")
+            await sender.send(row.recipient, row.subject, row.body)
+        except Exception as error:  # any failure is retried later; the message stays
+            delay = retry_delay(attempts)
+            await OutboxMessage.filter(id=row.id).update(
+                lease_until=None,
+                next_attempt_at=self.clock.now() + delay,
+                last_error=type(error).__name__,
+            )
+            log.warning(
+                "%s %s to %s failed (%s); retrying in %ss",
+                row.channel.lower(),
+                row.kind,
+                row.recipient,
+                type(error).__name__,
+                int(delay.total_seconds()),
+            )
+            return 0
+        update: dict[str, object] = {
+            "status": DeliveryStatus.SENT,
+            "sent_at": self.clock.now(),
+            "lease_until": None,
+            "last_error": None,
+        }
+        if self.redact_delivered:
+            update |= {"body": REDACTED, "redacted": True}
+        await OutboxMessage.filter(id=row.id).update(**update)
+        log.info("%s %s to %s delivered", row.channel.lower(), row.kind, row.recipient)
+        return 1
+
+    async def run(self) -> None:
+        """Delivers until cancelled: at once when woken, and every few seconds regardless."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_INTERVAL_S):
+                    await self._wake.wait()

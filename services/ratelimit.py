@@ -1,0 +1,98 @@
+"""Rate limits and sign-in backoff, in process or shared through Redis (the `limits` library).
+
+A limit answers with the moment the same call may succeed; it never sleeps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named set of caps, e.g. codes-per-destination = 1/minute;5/hour;10/day."""
+
+    name: str
+    items: tuple[RateLimitItem, ...]
+
+    @classmethod
+    def parse(cls, name: str, spec: str) -> Rule:
+        return cls(name, tuple(parse_many(spec)))
+
+
+@dataclass(frozen=True)
+class BackoffPolicy:
+    """Failures allowed freely, then a delay that doubles with each further one, up to a cap."""
+
+    free_failures: int
+    base_delay_s: float
+    max_delay_s: float
+    memory_s: int = 3600
+
+    def delay_after(self, failures: int) -> float:
+        over = failures - self.free_failures
+        if over <= 0:
+            return 0.0
+        return min(self.base_delay_s * 2 ** (over - 1), self.max_delay_s)
+
+
+def _at(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None, prefix: str = "onramp") -> None:
+        if redis_url:
+            uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+            self.storage = storage_from_string(uri, implementation="redispy", key_prefix=prefix)
+        else:
+            self.storage = storage_from_string("async+memory://")
+        self._windows = MovingWindowRateLimiter(self.storage)
+
+    async def acquire(self, *checks: tuple[Rule, str]) -> datetime | None:
+        """Count one use against every (rule, key) when all allow it; else when to retry."""
+        blocked = await self._blocked_until(checks)
+        if blocked is not None:
+            return blocked
+        for rule, key in checks:
+            for item in rule.items:
+                await self._windows.hit(item, rule.name, key)
+        return None
+
+    async def available_at(self, *checks: tuple[Rule, str]) -> datetime | None:
+        """When the next use would be allowed, or None when it would be now."""
+        return await self._blocked_until(checks)
+
+    async def _blocked_until(self, checks: tuple[tuple[Rule, str], ...]) -> datetime | None:
+        until: float | None = None
+        for rule, key in checks:
+            for item in rule.items:
+                if not await self._windows.test(item, rule.name, key):
+                    stats = await self._windows.get_window_stats(item, rule.name, key)
+                    until = max(until or 0.0, stats.reset_time)
+        return _at(until) if until is not None else None
+
+    # Backoff: a growing wait after repeated failures (sign-in).
+
+    async def waiting_until(self, name: str, *keys: str) -> datetime | None:
+        until: float | None = None
+        for key in keys:
+            if await self.storage.get(f"{name}:wait:{key}") > 0:
+                until = max(until or 0.0, await self.storage.get_expiry(f"{name}:wait:{key}"))
+        return _at(until) if until is not None else None
+
+    async def record_failure(self, name: str, key: str, policy: BackoffPolicy) -> None:
+        failures = await self.storage.incr(f"{name}:fail:{key}", policy.memory_s)
+        delay = policy.delay_after(failures)
+        if delay > 0:
+            await self.storage.incr(f"{name}:wait:{key}", max(1, math.ceil(delay)))
+
+    async def forget_failures(self, name: str, key: str) -> None:
+        await self.storage.clear(f"{name}:fail:{key}")
+        await self.storage.clear(f"{name}:wait:{key}")

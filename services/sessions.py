@@ -1,0 +1,71 @@
+"""Sign-in sessions: opaque random tokens, stored as HMACs, with expiry and revocation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from models.accounts import Account
+from models.sessions import Session
+from services.clock import Clock
+from services.keys import KeyRing, Purpose
+
+SESSION_TTL = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    expires_at: datetime
+    session_id: UUID
+
+
+class Sessions:
+    def __init__(self, keys: KeyRing, clock: Clock) -> None:
+        self.keys = keys
+        self.clock = clock
+
+    def _mac(self, token: str) -> str:
+        return self.keys.mac(Purpose.SESSIONS, token)
+
+    async def start(self, account: Account, client_ip: str, user_agent: str) -> IssuedSession:
+        token = secrets.token_urlsafe(32)
+        expires_at = self.clock.now() + SESSION_TTL
+        row = await Session.create(
+            account=account,
+            token_mac=self._mac(token),
+            client_ip=client_ip[:64],
+            user_agent=user_agent[:512],
+            expires_at=expires_at,
+        )
+        return IssuedSession(token, expires_at, row.id)
+
+    async def find(self, token: str | None) -> Session | None:
+        """The live session a token names, with its account; None for anything else."""
+        if not token or len(token) > 128:
+            return None
+        return (
+            await Session.filter(
+                token_mac=self._mac(token), revoked_at=None, expires_at__gt=self.clock.now()
+            )
+            .select_related("account")
+            .first()
+        )
+
+    async def revoke(self, token: str) -> bool:
+        revoked = await Session.filter(token_mac=self._mac(token), revoked_at=None).update(
+            revoked_at=self.clock.now()
+        )
+        return bool(revoked)
+
+    async def revoke_all(self, account_id: UUID, keep: UUID | None = None) -> list[UUID]:
+        """Ends every live session of the account (but `keep`); returns the ids it ended."""
+        query = Session.filter(account_id=account_id, revoked_at=None)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        ids = list(await query.values_list("id", flat=True))
+        if ids:
+            await Session.filter(id__in=ids, revoked_at=None).update(revoked_at=self.clock.now())
+        return ids
