@@ -22,9 +22,9 @@ from tortoise import Tortoise, connections
 
 from api.app import create_app
 from api.settings import Settings
-from services.clock import Clock
 from models.config import APP_LABEL
 from models.migrate import apply_migrations
+from services.clock import Clock
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CLIENT_IP = "198.51.100.10"
@@ -103,10 +103,13 @@ def app_factory(settings_for: Callable[..., Settings]):
     """Starts an app's lifespan on the test database; one at a time per test."""
 
     @asynccontextmanager
-    async def start(clock: Clock | None = None, **overrides: Any) -> AsyncIterator[Any]:
+    async def start(
+        clock: Clock | None = None, truncate: bool = True, **overrides: Any
+    ) -> AsyncIterator[Any]:
         app = create_app(settings_for(**overrides), clock=clock)
         async with LifespanManager(app):
-            await _empty_tables()
+            if truncate:
+                await _empty_tables()
             yield app
 
     return start

@@ -14,7 +14,8 @@ REGISTER = f"""mutation($input: RegisterInput!) {{
     account {{ id kind email createdAt region {{ code currency }} }}
     session {{ token expiresAt }} {ERRORS} }} }}"""
 LOGIN = f"""mutation($input: LoginInput!) {{
-  login(input: $input) {{ account {{ id email kind }} session {{ token expiresAt }} {ERRORS} }} }}"""
+  login(input: $input) {{
+    account {{ id email kind }} session {{ token expiresAt }} {ERRORS} }} }}"""
 LOGOUT = f"mutation {{ logout {{ {ERRORS} }} }}"
 ME = "{ me { id email kind region { code } } }"
 REQUEST_RESET = f"""mutation($input: RequestPasswordResetInput!) {{
