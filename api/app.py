@@ -25,7 +25,8 @@ from services.accounts import LoginPolicy
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
 from services.keys import KeyRing
-from services.outbox import SmtpSender
+from services.outbox import SmtpSender, WebhookSmsSender
+from services.phones import SmsLimits
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
 
@@ -50,6 +51,14 @@ def build_runtime(settings: Settings, clock: Clock) -> Services:
                 settings.login_base_delay_s,
                 settings.login_max_delay_s,
             ),
+        ),
+        sms_limits=SmsLimits(
+            per_account=Rule.parse("sms-account", settings.limit_sms_per_account),
+            per_country=Rule.parse("sms-country", settings.limit_sms_per_country),
+            overall=Rule.parse("sms-overall", settings.limit_sms_overall),
+        ),
+        sms_sender=(
+            WebhookSmsSender(settings.sms_webhook_url) if settings.sms_webhook_url else None
         ),
         email_sender=(
             SmtpSender(settings.smtp_host, settings.smtp_port, settings.smtp_from)

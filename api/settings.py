@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Rate limits (the `limits` notation: "N/second|minute|hour|day", several joined by ";").
     limit_codes_per_destination: str = "1/minute;5/hour;10/day"
     limit_codes_per_ip: str = "30/hour"
+    limit_sms_per_account: str = "10/day"
+    limit_sms_per_country: str = "1000/day"
+    limit_sms_overall: str = "10000/day"
     login_free_failures_per_account: int = Field(default=5, ge=0)
     login_free_failures_per_ip: int = Field(default=20, ge=0)
     login_base_delay_s: float = Field(default=1.0, gt=0)
@@ -66,7 +69,13 @@ class Settings(BaseSettings):
         _split_csv
     )
 
-    @field_validator("limit_codes_per_destination", "limit_codes_per_ip")
+    @field_validator(
+        "limit_codes_per_destination",
+        "limit_codes_per_ip",
+        "limit_sms_per_account",
+        "limit_sms_per_country",
+        "limit_sms_overall",
+    )
     @classmethod
     def _valid_limits(cls, value: str) -> str:
         parse_many(value)  # refuses at start-up what the limiter could not read

@@ -24,6 +24,17 @@ class Account(Model):
     password_hash = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
     password_changed_at = fields.DatetimeField(null=True)
+    # Step 3: a phone to reset a forgotten password with, or the choice to go without one.
+    security_phone_e164 = fields.CharField(max_length=16, null=True)
+    security_phone_region = fields.CharField(max_length=2, null=True)
+    security_phone_verified_at = fields.DatetimeField(null=True)
+    security_phone_skipped_at = fields.DatetimeField(null=True)
+    # Step 4.
+    cloud_enabled_at = fields.DatetimeField(null=True)
+    # Step 5.1: for news, promotions and identity checks; never a login name.
+    mobile_e164 = fields.CharField(max_length=16, null=True)
+    mobile_region = fields.CharField(max_length=2, null=True)
+    mobile_verified_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "accounts"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-MODEL_MODULES = ["models.accounts", "models.codes", "models.sessions", "models.outbox"]
+MODEL_MODULES = [
+    "models.accounts",
+    "models.codes",
+    "models.sessions",
+    "models.outbox",
+    "models.onboarding",
+]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"
 

@@ -1,17 +1,238 @@
-"""The Account type as far as it is built, and the `me` query."""
+"""The Account type and what hangs off it, and the `me` and `onboarding` queries."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from models.accounts import Account
-from resolvers.reference import AccountKind, RegionType
+from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
+from resolvers.reference import AccountKind, AgreementType, RegionType
+from resolvers.session import require_account
+from services import onboarding as steps
+from services.agreements import find_agreement
+from services.phones import mask
 from services.regions import find_region
+
+
+@strawberry.type
+class MaskedPhone:
+    region_code: str
+    masked: str = strawberry.field(description="E.g. +49 151 ****5678.")
+    verified_at: datetime
+
+
+def _phone(e164: str | None, region: str | None, at: datetime | None) -> MaskedPhone | None:
+    if e164 is None or region is None or at is None:
+        return None
+    return MaskedPhone(region_code=region, masked=mask(e164), verified_at=at)
+
+
+@strawberry.type(
+    description="An address in the account's own region (its country is the account's region)."
+)
+class Address:
+    line1: str
+    line2: str | None
+    city: str
+    state: str | None
+    postal_code: str
+
+
+def _address(details: AccountDetails) -> Address | None:
+    if details.address_line1 is None:
+        return None
+    return Address(
+        line1=details.address_line1,
+        line2=details.address_line2,
+        city=details.address_city or "",
+        state=details.address_state,
+        postal_code=details.address_postal_code or "",
+    )
+
+
+def _required_address(details: AccountDetails) -> Address:
+    address = _address(details)
+    if address is None:  # enterprise details are never saved without one
+        raise LookupError(f"enterprise details {details.id} have no address")
+    return address
+
+
+@strawberry.type
+class IndividualDetails:
+    full_name: str
+    address: Address | None
+
+
+@strawberry.type
+class EnterpriseDetails:
+    company_name: str
+    registration_number: str
+    tax_id: str | None
+    address: Address
+    contact_name: str
+
+
+AccountDetailsUnion = Annotated[
+    IndividualDetails | EnterpriseDetails, strawberry.union("AccountDetails")
+]
+
+
+def details_of(details: AccountDetails) -> IndividualDetails | EnterpriseDetails:
+    if details.type is DetailsType.INDIVIDUAL:
+        return IndividualDetails(full_name=details.full_name or "", address=_address(details))
+    return EnterpriseDetails(
+        company_name=details.company_name or "",
+        registration_number=details.registration_number or "",
+        tax_id=details.tax_id,
+        address=_required_address(details),
+        contact_name=details.contact_name or "",
+    )
+
+
+@strawberry.type(name="AgreementAcceptance")
+class AgreementAcceptanceType:
+    accepted_at: datetime
+    agreement_id: strawberry.Private[UUID]
+
+    @strawberry.field
+    def agreement(self, info: Info) -> AgreementType:
+        agreement = find_agreement(self.agreement_id)
+        if agreement is None:
+            raise LookupError(f"agreement {self.agreement_id} left the data file")
+        return AgreementType.from_agreement(agreement, info)
+
+
+OnboardingStepKey = strawberry.enum(steps.StepKey, name="OnboardingStepKey")
+
+
+@strawberry.enum
+class StepStatus(Enum):
+    COMPLETED = "COMPLETED"
+    SKIPPED = strawberry.enum_value(
+        "SKIPPED",
+        description=(
+            "The security phone, left unset: by skipSecurityPhone, or by enabling cloud "
+            "services without it."
+        ),
+    )
+    PENDING = "PENDING"
+    BLOCKED = strawberry.enum_value(
+        "BLOCKED",
+        description="Can never be taken by this account (and so every step after it).",
+    )
+
+
+@strawberry.type
+class OnboardingStep:
+    key: OnboardingStepKey
+    status: StepStatus
+    required: bool = strawberry.field(
+        description="False for steps the person may skip (the security phone)."
+    )
+    completed_at: datetime | None
+    blocked_reason: str | None = strawberry.field(
+        description="Why the step cannot be taken, when status is BLOCKED."
+    )
+
+
+@strawberry.type
+class OnboardingProgress:
+    steps: list[OnboardingStep] = strawberry.field(
+        description="All six steps, in the order the person takes them."
+    )
+    next_step: OnboardingStepKey | None = strawberry.field(
+        description=(
+            "The first step still PENDING, or null when nothing is left or everything left "
+            "is BLOCKED."
+        )
+    )
+    blocked: bool = strawberry.field(description="True when some step is BLOCKED.")
+    cloud_services_enabled: bool
+    can_subscribe_to_services: bool = strawberry.field(
+        description=(
+            "True once cloud services are enabled and mobile, details and a payment method "
+            "are in place."
+        )
+    )
+    continue_url: str | None = strawberry.field(
+        description=(
+            "Where the frontend sends the person to carry on; also the link in the reminder "
+            "message."
+        )
+    )
+
+    @classmethod
+    def of(cls, progress: steps.Progress) -> OnboardingProgress:
+        return cls(
+            steps=[
+                OnboardingStep(
+                    key=step.key,
+                    status=StepStatus(step.status.value),
+                    required=step.required,
+                    completed_at=step.completed_at,
+                    blocked_reason=step.blocked_reason,
+                )
+                for step in progress.steps
+            ],
+            next_step=progress.next_step,
+            blocked=progress.blocked,
+            cloud_services_enabled=progress.cloud_enabled,
+            can_subscribe_to_services=progress.can_subscribe,
+            continue_url=progress.continue_url,
+        )
+
+
+@strawberry.type(name="AccountMessage")
+class AccountMessageType(relay.Node):
+    id: relay.NodeID[str]
+    title: str
+    body: str
+    link: str | None = strawberry.field(
+        description="Where the message's LINK leads, when it has one."
+    )
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def from_model(cls, message: AccountMessage) -> AccountMessageType:
+        return cls(
+            id=str(message.id),
+            title=message.title,
+            body=message.body,
+            link=message.link,
+            created_at=message.created_at,
+            read_at=message.read_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[AccountMessageType | None]:
+        session = await info.context.session()
+        if session is None:
+            return [None for _ in node_ids]
+        wanted = [_uuid(node_id) for node_id in node_ids]
+        rows = {
+            m.id: m
+            for m in await AccountMessage.filter(
+                account_id=session.account_id, id__in=[w for w in wanted if w], withdrawn_at=None
+            )
+        }
+        return [cls.from_model(rows[w]) if w in rows else None for w in wanted]
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
 
 
 @strawberry.type(name="Account")
@@ -20,14 +241,60 @@ class AccountType(relay.Node):
     kind: AccountKind
     email: str
     created_at: datetime
-    region_code: strawberry.Private[str]
+    model: strawberry.Private[Account]
 
     @strawberry.field
     def region(self) -> RegionType:
-        region = find_region(self.region_code)
-        if region is None:  # a region can leave the data file only with a migration of accounts
-            raise LookupError(f"region {self.region_code} is no longer configured")
+        region = find_region(self.model.region_code)
+        if region is None:  # a region leaves the data file only with a migration of accounts
+            raise LookupError(f"region {self.model.region_code} is no longer configured")
         return RegionType.from_region(region)
+
+    @strawberry.field
+    def security_phone(self) -> MaskedPhone | None:
+        account = self.model
+        return _phone(
+            account.security_phone_e164,
+            account.security_phone_region,
+            account.security_phone_verified_at,
+        )
+
+    @strawberry.field
+    def mobile(self) -> MaskedPhone | None:
+        account = self.model
+        return _phone(account.mobile_e164, account.mobile_region, account.mobile_verified_at)
+
+    @strawberry.field
+    def cloud_services_enabled(self) -> bool:
+        return self.model.cloud_enabled_at is not None
+
+    @strawberry.field
+    def cloud_services_enabled_at(self) -> datetime | None:
+        return self.model.cloud_enabled_at
+
+    @strawberry.field
+    async def accepted_agreements(self) -> list[AgreementAcceptanceType]:
+        rows = await AgreementAcceptance.filter(account_id=self.model.id).order_by(
+            "accepted_at", "agreement_key"
+        )
+        return [
+            AgreementAcceptanceType(accepted_at=row.accepted_at, agreement_id=row.agreement_id)
+            for row in rows
+        ]
+
+    @strawberry.field
+    async def details(self) -> AccountDetailsUnion | None:
+        details = await AccountDetails.get_or_none(account_id=self.model.id)
+        return details_of(details) if details else None
+
+    @strawberry.field
+    async def onboarding(self, info: Info) -> OnboardingProgress:
+        return OnboardingProgress.of(await info.context.services.onboarding.progress(self.model))
+
+    @strawberry.field
+    async def messages(self, info: Info) -> list[AccountMessageType]:
+        rows = await info.context.services.onboarding.messages(self.model)
+        return [AccountMessageType.from_model(row) for row in rows]
 
     @classmethod
     def from_model(cls, account: Account) -> AccountType:
@@ -36,7 +303,7 @@ class AccountType(relay.Node):
             kind=account.kind,
             email=account.email_display,
             created_at=account.created_at,
-            region_code=account.region_code,
+            model=account,
         )
 
     @classmethod
@@ -54,3 +321,10 @@ class AccountQuery:
     async def me(self, info: Info) -> AccountType | None:
         session = await info.context.session()
         return AccountType.from_model(session.account) if session else None
+
+    @strawberry.field(
+        description="The signed-in account's progress (null with UNAUTHENTICATED when signed out)."
+    )
+    async def onboarding(self, info: Info) -> OnboardingProgress | None:
+        account = await require_account(info)
+        return OnboardingProgress.of(await info.context.services.onboarding.progress(account))

@@ -17,8 +17,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from resolvers.account import AccountQuery, AccountType
+from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.nodes import NodeQuery
+from resolvers.onboarding import OnboardingMutation
 from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
 
@@ -29,7 +30,7 @@ MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery))
-Mutation = merge_types("Mutation", (RegistrationMutation,))
+Mutation = merge_types("Mutation", (RegistrationMutation, OnboardingMutation))
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -91,7 +92,10 @@ def _extensions() -> list[type[SchemaExtension] | object]:
 
 def build_schema() -> OnrampSchema:
     return OnrampSchema(
-        query=Query, mutation=Mutation, types=[AgreementType, AccountType], extensions=_extensions()
+        query=Query,
+        mutation=Mutation,
+        types=[AgreementType, AccountType, AccountMessageType],
+        extensions=_extensions(),
     )
 
 

@@ -19,6 +19,7 @@ from services.codes import Checked, Codes, Sent
 from services.emails import EmailAddress, parse_email
 from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
+from services.phones import Phones
 from services.problems import Problem, ProblemCode, Refused
 from services.ratelimit import BackoffPolicy, RateLimiter
 from services.regions import find_region
@@ -58,8 +59,10 @@ class Accounts:
         outbox: Outbox,
         limiter: RateLimiter,
         login_policy: LoginPolicy,
+        phones: Phones,
         frontend_url: str,
     ) -> None:
+        self.phones = phones
         self.clock = clock
         self.codes = codes
         self.sessions = sessions
@@ -195,9 +198,9 @@ class Accounts:
         if refused := await self.codes.allow_send(email.key, caller.client_ip):
             return refused
         account = await Account.get_or_none(email=email.key, kind=kind)
-        # Security phones arrive with step 3; until then no account has one to text, and the
-        # answer stays the one an email reset gets.
-        if account is not None and not by_security_phone:
+        if account is not None and by_security_phone:
+            await self.phones.send_reset_code(account, email.key, caller.client_ip)
+        elif account is not None:
             code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email.key, kind)
             await self.outbox.send_email(
                 account.email_display, messages.password_reset_code(code, kind)

@@ -61,9 +61,11 @@ class Codes:
     def _checks(self, destination: str, client_ip: str) -> tuple[tuple[Rule, str], ...]:
         return ((self.limits.per_destination, destination), (self.limits.per_client_ip, client_ip))
 
-    async def allow_send(self, destination: str, client_ip: str) -> Problem | None:
-        """Counts a send against the caps, or says when the next one is allowed."""
-        blocked = await self.limiter.acquire(*self._checks(destination, client_ip))
+    async def allow_send(
+        self, destination: str, client_ip: str, *more: tuple[Rule, str]
+    ) -> Problem | None:
+        """Counts a send against the caps (and `more`), or says when the next one is allowed."""
+        blocked = await self.limiter.acquire(*self._checks(destination, client_ip), *more)
         if blocked is None:
             return None
         return Problem(

@@ -60,3 +60,32 @@ def password_changed(kind: AccountKind, reset_url: str) -> Message:
         "If this was not you, reset your password now:\n\n"
         f"{reset_url}\n",
     )
+
+
+def phone_code(code: str, purpose_text: str) -> Message:
+    return Message("phone-code", "", f"{PRODUCT} code to {purpose_text}:\n{code}\n")
+
+
+def password_reset_sms(code: str) -> Message:
+    return Message("password-reset-code", "", f"{PRODUCT} code to reset your password:\n{code}\n")
+
+
+def security_phone_changed(masked: str, reset_url: str) -> Message:
+    return Message(
+        "security-phone-changed",
+        f"The security phone of your {PRODUCT} account was changed",
+        f"Your security phone is now {masked}. Every other device that was signed in has\n"
+        "been signed out.\n\n"
+        "If this was not you, reset your password now:\n\n"
+        f"{reset_url}\n",
+    )
+
+
+def complete_account_information(continue_url: str) -> Message:
+    return Message(
+        "complete-account-information",
+        "Complete your account information",
+        "Cloud services are enabled on your account. To start using them, add your mobile\n"
+        "number, your individual or enterprise details and a payment method:\n\n"
+        f"{continue_url}\n",
+    )

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
+import httpx
 from tortoise.expressions import F, Q
 
 from models.outbox import Channel, DeliveryStatus, OutboxMessage
@@ -50,14 +51,38 @@ class SmtpSender:
         await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout_s)
 
 
+class SmsSender(Protocol):
+    async def send(self, recipient: str, text: str) -> None: ...
+
+
+class WebhookSmsSender:
+    """POSTs {"to": "+E164", "text": "..."} to the SMS provider; any non-2xx is a failure."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+
+    async def send(self, recipient: str, text: str) -> None:
+        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+            response = await client.post(self.url, json={"to": recipient, "text": text})
+            response.raise_for_status()
+
+
 def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
 class Outbox:
-    def __init__(self, clock: Clock, email: EmailSender | None, redact_delivered: bool) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        email: EmailSender | None,
+        sms: SmsSender | None,
+        redact_delivered: bool,
+    ) -> None:
         self.clock = clock
         self.email_sender = email
+        self.sms_sender = sms
         self.redact_delivered = redact_delivered
         self._wake = asyncio.Event()
 
@@ -72,6 +97,19 @@ class Outbox:
             next_attempt_at=self.clock.now(),
         )
         log.info("email %s to %s queued", message.kind, recipient)
+        self._wake.set()
+        return row
+
+    async def send_sms(self, recipient: str, message: Message) -> OutboxMessage:
+        row = await OutboxMessage.create(
+            channel=Channel.SMS,
+            kind=message.kind,
+            recipient=recipient,
+            body=message.body,
+            status=DeliveryStatus.PENDING if self.sms_sender else DeliveryStatus.HELD,
+            next_attempt_at=self.clock.now(),
+        )
+        log.info("sms %s to %s queued", message.kind, recipient)
         self._wake.set()
         return row
 
@@ -99,11 +137,13 @@ class Outbox:
         return sent
 
     async def _deliver(self, row: OutboxMessage, attempts: int) -> int:
-        sender = self.email_sender if row.channel is Channel.EMAIL else None
         try:
-            if sender is None:
-                raise RuntimeError("no transport configured")
-            await sender.send(row.recipient, row.subject, row.body)
+            if row.channel is Channel.EMAIL and self.email_sender is not None:
+                await self.email_sender.send(row.recipient, row.subject, row.body)
+            elif row.channel is Channel.SMS and self.sms_sender is not None:
+                await self.sms_sender.send(row.recipient, row.body)
+            else:
+                raise RuntimeError(f"no {row.channel.lower()} transport configured")
         except Exception as error:  # any failure is retried later; the message stays
             delay = retry_delay(attempts)
             await OutboxMessage.filter(id=row.id).update(

@@ -8,8 +8,10 @@ from services.accounts import Accounts, LoginPolicy
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
 from services.keys import KeyRing
-from services.outbox import EmailSender, Outbox
+from services.onboarding import Onboarding
+from services.outbox import EmailSender, Outbox, SmsSender
 from services.passwords import Passwords
+from services.phones import Phones, SmsLimits
 from services.ratelimit import RateLimiter
 from services.sessions import Sessions
 
@@ -23,7 +25,9 @@ class Services:
     codes: Codes
     sessions: Sessions
     outbox: Outbox
+    phones: Phones
     accounts: Accounts
+    onboarding: Onboarding
 
 
 def build_services(
@@ -33,14 +37,25 @@ def build_services(
     limiter: RateLimiter,
     code_limits: CodeLimits,
     login_policy: LoginPolicy,
+    sms_limits: SmsLimits,
     email_sender: EmailSender | None,
+    sms_sender: SmsSender | None,
     redact_delivered: bool,
     frontend_url: str,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
     sessions = Sessions(keys, clock)
-    outbox = Outbox(clock, email_sender, redact_delivered)
+    outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
+    phones = Phones(
+        clock=clock,
+        codes=codes,
+        outbox=outbox,
+        passwords=passwords,
+        sessions=sessions,
+        sms_limits=sms_limits,
+        frontend_url=frontend_url,
+    )
     accounts = Accounts(
         clock=clock,
         codes=codes,
@@ -49,6 +64,7 @@ def build_services(
         outbox=outbox,
         limiter=limiter,
         login_policy=login_policy,
+        phones=phones,
         frontend_url=frontend_url,
     )
     return Services(
@@ -59,5 +75,7 @@ def build_services(
         codes=codes,
         sessions=sessions,
         outbox=outbox,
+        phones=phones,
         accounts=accounts,
+        onboarding=Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url),
     )

@@ -31,9 +31,19 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"created_at) VALUES ('{ACCOUNT_ID}', 'HUAWEI_ID', 'ana@example.com', "
         "'Ana@Example.com', 'DE', 'x', '2026-01-01 00:00:00+00:00')",
     ],
+    "0003_onboarding_steps": [
+        "INSERT INTO sessions (id, account_id, token_mac, client_ip, user_agent, created_at, "
+        f"expires_at) VALUES ('7a1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5c', '{ACCOUNT_ID}', 'mac', "
+        "'127.0.0.1', 'test', '2026-01-01 00:00:00+00:00', '2026-01-15 00:00:00+00:00')",
+        "INSERT INTO outbox_messages (id, channel, kind, recipient, subject, body, status, "
+        "attempts, next_attempt_at, redacted, created_at) VALUES "
+        "('8a1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5d', 'EMAIL', 'registration-code', "
+        "'ana@example.com', 's', 'b', 'HELD', 0, '2026-01-01 00:00:00+00:00', false, "
+        "'2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
-EXPECTED_ROWS = {"accounts": 1}
+EXPECTED_ROWS = {"accounts": 1, "sessions": 1, "outbox_messages": 1}
 
 
 @pytest.fixture
