@@ -210,10 +210,10 @@ def _tax_id(fields: _Fields, region_code: str, tax_id: str | None) -> str | None
     if vat is None:
         return value  # no maintained check knows this region's format
     try:
-        return vat.validate(value)
+        vat.validate(value)
     except ValidationError:
-        fields.add("taxId", f"This is not a valid tax number for {find_region(region_code).name}.")
-        return value
+        fields.add("taxId", "This is not a valid tax number for the account's country.")
+    return value
 
 
 def validate_details(

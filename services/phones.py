@@ -145,9 +145,8 @@ class Phones:
         session_id: UUID | None,
     ) -> Account | list[Problem]:
         replacing = account.security_phone_e164 is not None
-        if replacing:
-            if refused := await self._check_password(account, current_password):
-                return [refused]
+        if replacing and (refused := await self._check_password(account, current_password)):
+            return [refused]
         phone = await self._verify(account, CodePurpose.SECURITY_PHONE, region_code, raw, code)
         if isinstance(phone, list):
             return phone

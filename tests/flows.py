@@ -78,3 +78,59 @@ def bearer(token: str) -> dict[str, str]:
 
 def codes_of(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
+
+
+PROGRESS = """{ onboarding { steps { key status required completedAt blockedReason }
+  nextStep blocked cloudServicesEnabled canSubscribeToServices continueUrl } }"""
+SEND_PHONE_CODE = f"""mutation($input: SendPhoneCodeInput!) {{
+  sendPhoneCode(input: $input) {{ expiresAt resendAvailableAt {ERRORS} }} }}"""
+ACCOUNT_FIELDS = """account { id securityPhone { regionCode masked verifiedAt }
+  mobile { regionCode masked } cloudServicesEnabled cloudServicesEnabledAt
+  acceptedAgreements { acceptedAt agreement { key version } }
+  details { __typename ... on IndividualDetails { fullName address { line1 city postalCode } }
+    ... on EnterpriseDetails { companyName registrationNumber taxId contactName
+      enterpriseAddress: address { line1 line2 city state postalCode } } }
+  messages { id title body link readAt } }"""
+SET_SECURITY_PHONE = f"""mutation($input: VerifyPhoneInput!) {{
+  setSecurityPhone(input: $input) {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"""
+SKIP_SECURITY_PHONE = f"mutation {{ skipSecurityPhone {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"
+ENABLE = f"""mutation($input: EnableCloudServicesInput!) {{
+  enableCloudServices(input: $input) {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"""
+ASSOCIATE_MOBILE = f"""mutation($input: VerifyPhoneInput!) {{
+  associateMobile(input: $input) {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"""
+COMPLETE_DETAILS = f"""mutation($input: AccountDetailsInput!) {{
+  completeAccountDetails(input: $input) {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"""
+MARK_READ = f"""mutation($input: MarkMessagesReadInput!) {{
+  markMessagesRead(input: $input) {{ messages {{ id readAt }} {ERRORS} }} }}"""
+AGREEMENTS = "{ agreements { id key version } }"
+
+DE_MOBILE = "01512 3456789"  # national form of +49 151 23456789
+DE_MOBILE_E164 = "+4915123456789"
+
+
+async def phone_code(
+    gql: GraphQLClient, app: Any, purpose: str, number: str = DE_MOBILE, region: str = "DE"
+) -> str:
+    body = await gql(
+        SEND_PHONE_CODE,
+        {"input": {"purpose": purpose, "regionCode": region, "phoneNumber": number}},
+    )
+    assert body["data"]["sendPhoneCode"]["errors"] == [], body
+    return await latest_code(app, normalised_number(number, region))
+
+
+def normalised_number(number: str, region: str) -> str:
+    import phonenumbers
+
+    parsed = phonenumbers.parse(number, region)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+async def enable_cloud(gql: GraphQLClient) -> dict[str, Any]:
+    ids = [a["id"] for a in (await gql(AGREEMENTS))["data"]["agreements"]]
+    body = await gql(ENABLE, {"input": {"acceptedAgreementIds": ids}})
+    return body["data"]["enableCloudServices"]
+
+
+def steps_of(progress: dict[str, Any]) -> dict[str, str]:
+    return {step["key"]: step["status"] for step in progress["steps"]}
