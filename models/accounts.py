@@ -35,6 +35,11 @@ class Account(Model):
     mobile_e164 = fields.CharField(max_length=16, null=True)
     mobile_region = fields.CharField(max_length=2, null=True)
     mobile_verified_at = fields.DatetimeField(null=True)
+    # Step 5.3: the one card-binding attempt in flight, claimed by a conditional UPDATE so
+    # that two concurrent bindCard calls cannot both start one.
+    binding_attempt_id = fields.UUIDField(null=True)
+    # Post-paid billing: set when arrears are suspected; bills are then issued at once.
+    arrears_risk = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "accounts"

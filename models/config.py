@@ -11,6 +11,8 @@ MODEL_MODULES = [
     "models.sessions",
     "models.outbox",
     "models.onboarding",
+    "models.cards",
+    "models.sandbox",
 ]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"

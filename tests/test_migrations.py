@@ -41,9 +41,14 @@ SEED_BEFORE: dict[str, list[str]] = {
         "'ana@example.com', 's', 'b', 'HELD', 0, '2026-01-01 00:00:00+00:00', false, "
         "'2026-01-01 00:00:00+00:00')",
     ],
+    "0004_card_binding": [
+        "INSERT INTO account_messages (id, account_id, kind, title, body, link, created_at) "
+        f"VALUES ('9a1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5e', '{ACCOUNT_ID}', 'k', 't', 'b', NULL, "
+        "'2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
-EXPECTED_ROWS = {"accounts": 1, "sessions": 1, "outbox_messages": 1}
+EXPECTED_ROWS = {"accounts": 1, "sessions": 1, "outbox_messages": 1, "account_messages": 1}
 
 
 @pytest.fixture

@@ -1,0 +1,146 @@
+"""Card binding: attempts (the Historical Cards rows), bound cards, tickets and webhook dedup."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class BindingStatus(StrEnum):
+    PROCESSING = "PROCESSING"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class DepositStatus(StrEnum):
+    NOT_CHARGED = "NOT_CHARGED"
+    CHARGED = "CHARGED"
+    REFUND_PENDING = "REFUND_PENDING"
+    REFUNDED = "REFUNDED"
+
+
+class FailureReason(StrEnum):
+    DECLINED = "DECLINED"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    EXPIRED_CARD = "EXPIRED_CARD"
+    INCORRECT_CVC = "INCORRECT_CVC"
+    LOST_OR_STOLEN = "LOST_OR_STOLEN"
+    PROCESSING_ERROR = "PROCESSING_ERROR"
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+    AUTHENTICATION_TIMEOUT = "AUTHENTICATION_TIMEOUT"
+    CARD_NOT_SUPPORTED = "CARD_NOT_SUPPORTED"
+
+
+class PaymentCard(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="payment_cards", on_delete=fields.CASCADE
+    )
+    gateway_payment_method = fields.CharField(max_length=64)
+    brand = fields.CharField(max_length=16)
+    last4 = fields.CharField(max_length=4)
+    expiry_month = fields.IntField()
+    expiry_year = fields.IntField()
+    holder_name = fields.CharField(max_length=100)
+    fingerprint = fields.CharField(max_length=64)
+    is_default = fields.BooleanField(default=False)
+    bound_at = fields.DatetimeField()
+
+    class Meta:
+        table = "payment_cards"
+
+
+class CardBindingAttempt(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="card_binding_attempts", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(BindingStatus, max_length=16, default=BindingStatus.PROCESSING)
+    deposit_status = fields.CharEnumField(
+        DepositStatus, max_length=16, default=DepositStatus.NOT_CHARGED
+    )
+    failure_reason = fields.CharEnumField(FailureReason, max_length=32, null=True)
+    # What the gateway told us of the card: never its number or security code.
+    gateway_payment_method = fields.CharField(max_length=64)
+    brand = fields.CharField(max_length=16)
+    first6 = fields.CharField(max_length=6)
+    last4 = fields.CharField(max_length=4)
+    expiry_month = fields.IntField()
+    expiry_year = fields.IntField()
+    holder_name = fields.CharField(max_length=100)
+    fingerprint = fields.CharField(max_length=64)
+    # Money as text: SQLite keeps decimals as text anyway, and nothing sums these in SQL.
+    deposit_amount = fields.CharField(max_length=32)
+    deposit_currency = fields.CharField(max_length=3)
+    gateway_intent = fields.CharField(max_length=64, null=True)
+    gateway_charge = fields.CharField(max_length=64, null=True)
+    redirect_url = fields.CharField(max_length=500, null=True)
+    action_expires_at = fields.DatetimeField(null=True)
+    return_url = fields.CharField(max_length=500, null=True)
+    service_terms_id = fields.UUIDField()
+    terms_accepted_at = fields.DatetimeField()
+    client_ip = fields.CharField(max_length=64)
+    user_agent = fields.CharField(max_length=512)
+    card = fields.ForeignKeyField(
+        "onramp.PaymentCard", related_name="attempts", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    completed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "card_binding_attempts"
+        indexes = (("account_id", "created_at"), ("status", "updated_at"))
+
+
+class BindingIdempotencyKey(Model):
+    """A bindCard idempotency key of one account, for 24 hours."""
+
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField("onramp.Account", on_delete=fields.CASCADE)
+    key = fields.CharField(max_length=128)
+    request_hash = fields.CharField(max_length=64)
+    attempt = fields.ForeignKeyField("onramp.CardBindingAttempt", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "binding_idempotency_keys"
+        unique_together = (("account", "key"),)
+
+
+class ProcessedWebhookEvent(Model):
+    """Payment webhook events already handled: a redelivery changes nothing."""
+
+    event_id = fields.CharField(max_length=64, primary_key=True)
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "processed_webhook_events"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+class ServiceTicket(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="service_tickets", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=16, unique=True)
+    subject = fields.CharField(max_length=120)
+    description = fields.TextField()
+    status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.OPEN)
+    attempt = fields.ForeignKeyField(
+        "onramp.CardBindingAttempt", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "service_tickets"
