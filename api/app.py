@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
+import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,22 +20,36 @@ from api.dev_outbox import outbox_html, outbox_json
 from api.graphql import OnrampGraphQL
 from api.health import healthz, readyz
 from api.observability import RequestIdMiddleware
+from api.sandbox import sandbox_bank_page, sandbox_tokenize
 from api.settings import Settings
+from api.webhooks import payment_webhook
 from models.config import tortoise_config
 from services.accounts import LoginPolicy
+from services.card_binding import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
 from services.keys import KeyRing
 from services.outbox import SmtpSender, WebhookSmsSender
+from services.payments import Brand
 from services.phones import SmsLimits
+from services.pubsub import LocalPubSub, RedisPubSub
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
+from services.sandbox import SandboxGateway
 
 
-def build_runtime(settings: Settings, clock: Clock) -> Services:
+def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Services:
+    keys = KeyRing(settings.master_secret())
+    gateway = SandboxGateway(
+        clock=clock,
+        keys=keys,
+        public_url=settings.public_url,
+        publishable_key=settings.gateway_publishable_key,
+        webhook_secret=settings.gateway_webhook_secret,
+    )
     return build_services(
         clock=clock,
-        keys=KeyRing(settings.master_secret()),
+        keys=keys,
         limiter=RateLimiter(settings.redis_url),
         code_limits=CodeLimits(
             per_destination=Rule.parse("codes-destination", settings.limit_codes_per_destination),
@@ -67,6 +82,15 @@ def build_runtime(settings: Settings, clock: Clock) -> Services:
         ),
         redact_delivered=not settings.is_development,
         frontend_url=settings.frontend_base,
+        pubsub=RedisPubSub(redis) if redis is not None else LocalPubSub(),
+        gateway=gateway,
+        binding_rules=BindingRules(
+            accepted_brands=frozenset(Brand(b.lower()) for b in settings.accepted_card_brands),
+            allowed_origins=tuple(settings.origins),
+            action_timeout=timedelta(seconds=settings.threeds_timeout_s),
+            failures_per_account=settings.card_failures_per_account,
+            failures_per_client_ip=settings.card_failures_per_ip,
+        ),
     )
 
 
@@ -77,19 +101,32 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services = build_runtime(settings, clock or SystemClock())
-        app.state.services = services
         app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        services = build_runtime(settings, clock or SystemClock(), app.state.redis)
+        app.state.services = services
+        # The embedded sandbox reaches this app's webhook route in-process, as any process
+        # of the deployment would be reached through the load balancer.
+        to_self = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=settings.public_url, timeout=10
+        )
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-                delivery = asyncio.create_task(services.outbox.run(), name="outbox")
+                workers = [
+                    asyncio.create_task(services.outbox.run(), name="outbox"),
+                    asyncio.create_task(services.cards.run(), name="card-binding"),
+                ]
+                if isinstance(services.gateway, SandboxGateway):
+                    workers.append(
+                        asyncio.create_task(services.gateway.run(to_self), name="sandbox")
+                    )
                 try:
                     yield
                 finally:
-                    delivery.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await delivery
+                    for worker in workers:
+                        worker.cancel()
+                    await asyncio.gather(*workers, return_exceptions=True)
         finally:
+            await to_self.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
 
@@ -113,6 +150,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/dev/outbox", outbox_html, methods=["GET"]),
+        Route("/webhooks/payments", payment_webhook, methods=["POST"]),
+        Route("/sandbox/tokens", sandbox_tokenize, methods=["POST"]),
+        Route("/sandbox/bank/{token}", sandbox_bank_page, methods=["GET", "POST"]),
         Route("/dev/outbox.json", outbox_json, methods=["GET"]),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

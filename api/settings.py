@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     gateway_publishable_key: str | None = None
     gateway_secret_key: str | None = None
     gateway_webhook_secret: str | None = None
+    accepted_card_brands: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "visa",
+            "mastercard",
+            "amex",
+            "discover",
+            "jcb",
+            "unionpay",
+            "diners",
+        ]
+    )
+    card_failures_per_account: int = Field(default=10, ge=1)
+    card_failures_per_ip: int = Field(default=30, ge=1)
     threeds_timeout_s: int = Field(default=900, validation_alias="ONRAMP_3DS_TIMEOUT_S", gt=0)
 
     # Rate limits (the `limits` notation: "N/second|minute|hour|day", several joined by ";").
@@ -60,14 +73,15 @@ class Settings(BaseSettings):
     limit_sms_per_account: str = "10/day"
     limit_sms_per_country: str = "1000/day"
     limit_sms_overall: str = "10000/day"
+    limit_tokenizations_per_ip: str = "60/hour"
     login_free_failures_per_account: int = Field(default=5, ge=0)
     login_free_failures_per_ip: int = Field(default=20, ge=0)
     login_base_delay_s: float = Field(default=1.0, gt=0)
     login_max_delay_s: float = Field(default=300.0, gt=0)
 
-    _split_origins = field_validator("allowed_origins", "trusted_proxies", mode="before")(
-        _split_csv
-    )
+    _split_origins = field_validator(
+        "allowed_origins", "trusted_proxies", "accepted_card_brands", mode="before"
+    )(_split_csv)
 
     @field_validator(
         "limit_codes_per_destination",
@@ -75,11 +89,21 @@ class Settings(BaseSettings):
         "limit_sms_per_account",
         "limit_sms_per_country",
         "limit_sms_overall",
+        "limit_tokenizations_per_ip",
     )
     @classmethod
     def _valid_limits(cls, value: str) -> str:
         parse_many(value)  # refuses at start-up what the limiter could not read
         return value
+
+    @field_validator("accepted_card_brands")
+    @classmethod
+    def _known_brands(cls, value: list[str]) -> list[str]:
+        known = {"visa", "mastercard", "amex", "discover", "jcb", "unionpay", "diners"}
+        unknown = [brand for brand in value if brand.lower() not in known]
+        if unknown:
+            raise ValueError(f"unknown card brands: {', '.join(unknown)}")
+        return [brand.lower() for brand in value]
 
     @field_validator("public_url", "frontend_url")
     @classmethod
@@ -116,6 +140,11 @@ class Settings(BaseSettings):
 
     def check_safe(self) -> None:
         """Refuse to start outside development on defaults that are only fit for development."""
+        if self.gateway != "sandbox":
+            raise UnsafeSettingsError(
+                f"refusing to start: ONRAMP_GATEWAY={self.gateway} names no adapter this build "
+                "has (sandbox is the only one)"
+            )
         if self.is_development:
             return
         missing = [

@@ -12,7 +12,14 @@ from strawberry import relay
 from strawberry.types import Info
 
 from models.accounts import Account
+from models.cards import PaymentCard
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
+from resolvers.payment import (
+    BillingProfile,
+    PaymentCardType,
+    ServiceTicketType,
+    billing_profile,
+)
 from resolvers.reference import AccountKind, AgreementType, RegionType
 from resolvers.session import require_account
 from services import onboarding as steps
@@ -290,6 +297,20 @@ class AccountType(relay.Node):
     @strawberry.field
     async def onboarding(self, info: Info) -> OnboardingProgress:
         return OnboardingProgress.of(await info.context.services.onboarding.progress(self.model))
+
+    @strawberry.field
+    async def payment_cards(self) -> list[PaymentCardType]:
+        cards = await PaymentCard.filter(account_id=self.model.id).order_by("-bound_at")
+        return [PaymentCardType.from_model(card) for card in cards]
+
+    @strawberry.field
+    async def billing(self) -> BillingProfile:
+        return await billing_profile(self.model)
+
+    @strawberry.field
+    async def service_tickets(self, info: Info) -> list[ServiceTicketType]:
+        tickets = await info.context.services.tickets.of_account(self.model.id)
+        return [ServiceTicketType.from_model(ticket) for ticket in tickets]
 
     @strawberry.field
     async def messages(self, info: Info) -> list[AccountMessageType]:

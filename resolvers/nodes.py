@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -22,3 +23,12 @@ class NodeQuery:
         except Exception:
             return None
         return found
+
+
+def decode_id(value: str, type_name: str) -> UUID | None:
+    """The UUID inside an opaque ID of the given type; None for anything else."""
+    try:
+        global_id = relay.GlobalID.from_id(value)
+        return UUID(global_id.node_id) if global_id.type_name == type_name else None
+    except (ValueError, TypeError):
+        return None

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from enum import Enum
-from uuid import UUID
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from models.accounts import Account
 from models.codes import CodePurpose
 from resolvers.account import AccountMessageType, AccountType
 from resolvers.errors import UserError, user_errors
+from resolvers.nodes import decode_id
 from resolvers.registration import SendCodePayload
 from resolvers.session import require_account, require_session
 from services.onboarding import AddressInput as Address
@@ -112,15 +111,6 @@ class AccountDetailsInput:
 @strawberry.input
 class MarkMessagesReadInput:
     message_ids: list[strawberry.ID]
-
-
-def decode_id(value: str, type_name: str) -> UUID | None:
-    """The UUID inside an opaque ID of the given type; None for anything else."""
-    try:
-        global_id = relay.GlobalID.from_id(value)
-        return UUID(global_id.node_id) if global_id.type_name == type_name else None
-    except (ValueError, TypeError):
-        return None
 
 
 @strawberry.type

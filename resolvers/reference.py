@@ -14,6 +14,8 @@ from tortoise import timezone
 
 from models.accounts import AccountKind as AccountKindValue
 from services import agreements, regions
+from services.deposits import verification_deposit
+from services.money import Money
 from services.passwords import POLICY
 
 AccountKind = strawberry.enum(
@@ -23,6 +25,16 @@ AccountKind = strawberry.enum(
         "(HUAWEI_ID by default)."
     ),
 )
+
+
+@strawberry.type(name="Money")
+class MoneyType:
+    amount: Decimal
+    currency: str = strawberry.field(description="ISO 4217.")
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyType:
+        return cls(amount=money.amount, currency=money.currency)
 
 
 @strawberry.type(
@@ -49,6 +61,15 @@ class RegionType:
             "warns at region choice when HUAWEI_ID is missing."
         )
     )
+
+    @strawberry.field(
+        description=(
+            "The card-verification deposit for accounts of this region: 1 USD converted to "
+            "the region's currency."
+        )
+    )
+    def verification_deposit(self) -> MoneyType:
+        return MoneyType.of(verification_deposit(self.currency))
 
     @classmethod
     def from_region(cls, region: regions.Region) -> RegionType:

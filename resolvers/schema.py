@@ -20,6 +20,14 @@ from strawberry.types import ExecutionContext
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.nodes import NodeQuery
 from resolvers.onboarding import OnboardingMutation
+from resolvers.payment import (
+    CardBindingAttemptType,
+    PaymentCardType,
+    PaymentMutation,
+    PaymentQuery,
+    PaymentSubscription,
+    ServiceTicketType,
+)
 from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
 
@@ -29,8 +37,9 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery))
-Mutation = merge_types("Mutation", (RegistrationMutation, OnboardingMutation))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, PaymentQuery))
+Subscription = merge_types("Subscription", (PaymentSubscription,))
+Mutation = merge_types("Mutation", (RegistrationMutation, OnboardingMutation, PaymentMutation))
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -94,7 +103,15 @@ def build_schema() -> OnrampSchema:
     return OnrampSchema(
         query=Query,
         mutation=Mutation,
-        types=[AgreementType, AccountType, AccountMessageType],
+        subscription=Subscription,
+        types=[
+            AgreementType,
+            AccountType,
+            AccountMessageType,
+            CardBindingAttemptType,
+            PaymentCardType,
+            ServiceTicketType,
+        ],
         extensions=_extensions(),
     )
 

@@ -89,3 +89,23 @@ def complete_account_information(continue_url: str) -> Message:
         "number, your individual or enterprise details and a payment method:\n\n"
         f"{continue_url}\n",
     )
+
+
+def card_bound(brand: str, last4: str, next_bill: str) -> Message:
+    return Message(
+        "card-bound",
+        f"Your card is bound to your {PRODUCT} account",
+        f"Your {brand} card ending in {last4} was verified and is now your payment method.\n"
+        "The verification deposit is being refunded to it.\n\n"
+        "Your account is post-paid: use services first and pay later. Bills are made on the\n"
+        f"3rd of each month and charged to this card; the first is due on {next_bill}.\n",
+    )
+
+
+def ticket_received(number: str, subject: str) -> Message:
+    return Message(
+        "service-ticket",
+        f"We received your request {number}",
+        f"Thank you. Your service ticket {number} ({subject}) is open, and our support team\n"
+        "will answer by email. Quote the ticket number if you write to us about it.\n",
+    )

@@ -13,6 +13,7 @@ from stdnum.exceptions import ValidationError
 from tortoise.transactions import in_transaction
 
 from models.accounts import Account
+from models.cards import PaymentCard
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
 from services import messages
 from services.accounts import Caller
@@ -418,6 +419,6 @@ _DETAIL_COLUMNS = (
 
 
 async def card_bound_at(account: Account) -> datetime | None:
-    """When the account's first card was bound. Card binding (step 5.3) is not built yet,
-    so no account has one; this is where it will be read from the card table."""
-    return None
+    """When the account's first card was bound, or None."""
+    card = await PaymentCard.filter(account_id=account.id).order_by("bound_at").first()
+    return card.bound_at if card else None

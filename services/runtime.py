@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.accounts import Accounts, LoginPolicy
+from services.card_binding import BindingRules, CardBinding
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
 from services.keys import KeyRing
 from services.onboarding import Onboarding
 from services.outbox import EmailSender, Outbox, SmsSender
 from services.passwords import Passwords
+from services.payments import PaymentGateway
 from services.phones import Phones, SmsLimits
+from services.pubsub import PubSub
 from services.ratelimit import RateLimiter
 from services.sessions import Sessions
+from services.tickets import Tickets
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class Services:
     phones: Phones
     accounts: Accounts
     onboarding: Onboarding
+    pubsub: PubSub
+    gateway: PaymentGateway
+    cards: CardBinding
+    tickets: Tickets
 
 
 def build_services(
@@ -42,6 +50,9 @@ def build_services(
     sms_sender: SmsSender | None,
     redact_delivered: bool,
     frontend_url: str,
+    pubsub: PubSub,
+    gateway: PaymentGateway,
+    binding_rules: BindingRules,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
@@ -67,6 +78,15 @@ def build_services(
         phones=phones,
         frontend_url=frontend_url,
     )
+    onboarding = Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url)
+    cards = CardBinding(
+        clock=clock,
+        gateway=gateway,
+        pubsub=pubsub,
+        outbox=outbox,
+        rules=binding_rules,
+        on_card_bound=onboarding.refresh_continue_message,
+    )
     return Services(
         clock=clock,
         keys=keys,
@@ -77,5 +97,9 @@ def build_services(
         outbox=outbox,
         phones=phones,
         accounts=accounts,
-        onboarding=Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url),
+        onboarding=onboarding,
+        pubsub=pubsub,
+        gateway=gateway,
+        cards=cards,
+        tickets=Tickets(clock, outbox),
     )

@@ -1,0 +1,563 @@
+"""Step 5.3: the payment gateway's configuration, card binding, Historical Cards, tickets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.types import Info
+from tortoise import timezone
+from tortoise.expressions import Q
+
+from models.accounts import Account
+from models.cards import BindingStatus, CardBindingAttempt, PaymentCard, ServiceTicket
+from resolvers.errors import UserError, user_errors
+from resolvers.nodes import decode_id
+from resolvers.reference import AgreementType, MoneyType
+from resolvers.session import require_account
+from services import agreements
+from services.billing_dates import BILLING_DAY, next_bill_date
+from services.card_binding import TERMINAL, channel, result_sentence
+from services.money import Money
+from services.pagination import PageArgumentError, encode_cursor, window
+from services.payments import Brand
+from services.problems import Problem
+from services.regions import find_region
+
+
+@strawberry.enum
+class CardBrand(Enum):
+    VISA = "visa"
+    MASTERCARD = "mastercard"
+    AMEX = "amex"
+    DISCOVER = "discover"
+    JCB = "jcb"
+    UNIONPAY = "unionpay"
+    DINERS = "diners"
+
+
+CardBindingStatus = strawberry.enum(BindingStatus, name="CardBindingStatus")
+
+
+@strawberry.enum
+class DepositStatus(Enum):
+    NOT_CHARGED = "NOT_CHARGED"
+    CHARGED = "CHARGED"
+    REFUND_PENDING = "REFUND_PENDING"
+    REFUNDED = "REFUNDED"
+
+
+@strawberry.enum
+class CardFailureReason(Enum):
+    DECLINED = "DECLINED"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    EXPIRED_CARD = "EXPIRED_CARD"
+    INCORRECT_CVC = "INCORRECT_CVC"
+    LOST_OR_STOLEN = "LOST_OR_STOLEN"
+    PROCESSING_ERROR = "PROCESSING_ERROR"
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+    AUTHENTICATION_TIMEOUT = "AUTHENTICATION_TIMEOUT"
+    CARD_NOT_SUPPORTED = "CARD_NOT_SUPPORTED"
+
+
+@strawberry.enum
+class NextActionType(Enum):
+    REDIRECT_TO_BANK = "REDIRECT_TO_BANK"
+
+
+@strawberry.enum
+class ServiceTicketStatus(Enum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+@strawberry.type
+class PaymentGatewayConfig:
+    name: str = strawberry.field(description="E.g. sandbox.")
+    tokenization_url: str = strawberry.field(
+        description=(
+            "Absolute URL where the frontend posts the card fields to get a paymentMethodToken."
+        )
+    )
+    publishable_key: str = strawberry.field(
+        description="Sent with the card fields; safe to expose."
+    )
+    accepted_brands: list[CardBrand]
+    service_terms: AgreementType = strawberry.field(
+        description=(
+            "The service terms a person accepts when binding a card (acceptServiceTerms); "
+            "versioned like the other agreements."
+        )
+    )
+
+
+async def _own_rows(model: Any, info: Info, node_ids: Any) -> list[Any]:
+    """The rows of the signed-in account among the ids; None in place of any other."""
+    session = await info.context.session()
+    wanted = [_uuid(node_id) for node_id in node_ids]
+    if session is None:
+        return [None for _ in wanted]
+    rows = {
+        row.id: row
+        for row in await model.filter(
+            account_id=session.account_id, id__in=[w for w in wanted if w]
+        )
+    }
+    return [rows.get(w) if w else None for w in wanted]
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(name="PaymentCard")
+class PaymentCardType(relay.Node):
+    id: relay.NodeID[str]
+    brand: CardBrand
+    last4: str
+    expiry_month: int
+    expiry_year: int
+    holder_name: str
+    is_default: bool
+    bound_at: datetime
+
+    @classmethod
+    def from_model(cls, card: PaymentCard) -> PaymentCardType:
+        return cls(
+            id=str(card.id),
+            brand=CardBrand(card.brand),
+            last4=card.last4,
+            expiry_month=card.expiry_month,
+            expiry_year=card.expiry_year,
+            holder_name=card.holder_name,
+            is_default=card.is_default,
+            bound_at=card.bound_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[PaymentCardType | None]:
+        return [
+            cls.from_model(r) if r else None for r in await _own_rows(PaymentCard, info, node_ids)
+        ]
+
+
+@strawberry.type
+class CardBindingNextAction:
+    type: NextActionType
+    redirect_url: str = strawberry.field(
+        description=(
+            "Absolute URL of the bank's identity-verification page; unguessable and single use."
+        )
+    )
+    expires_at: datetime
+
+
+def _masked_number(first6: str, last4: str) -> str:
+    return f"{first6[:4]} {first6[4:6]}** **** {last4}"
+
+
+@strawberry.type(
+    name="CardBindingAttempt",
+    description="One try at binding a card: a row of the Historical Cards page.",
+)
+class CardBindingAttemptType(relay.Node):
+    id: relay.NodeID[str]
+    model: strawberry.Private[CardBindingAttempt]
+    status: CardBindingStatus
+    brand: CardBrand
+    last4: str
+    masked_number: str = strawberry.field(
+        description="First six and last four digits at most, e.g. 4000 00** **** 3220."
+    )
+    holder_name: str
+    expiry_month: int
+    expiry_year: int
+    deposit: MoneyType = strawberry.field(
+        description=(
+            "The verification deposit: 1 USD converted to the account's region currency "
+            "(Region.verificationDeposit)."
+        )
+    )
+    deposit_status: DepositStatus
+    next_action: CardBindingNextAction | None
+    failure_reason: CardFailureReason | None
+    result: str = strawberry.field(
+        description=(
+            "The Result column: a sentence saying what happened and, on failure, why; a "
+            "different sentence for each failureReason."
+        )
+    )
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+    @strawberry.field(
+        description="The version of the payment service terms accepted with this attempt."
+    )
+    def service_terms(self, info: Info) -> AgreementType:
+        terms = agreements.find_agreement(self.model.service_terms_id)
+        if terms is None:
+            raise LookupError(f"service terms {self.model.service_terms_id} left the data file")
+        return AgreementType.from_agreement(terms, info)
+
+    @strawberry.field(description="The bound card, once status is SUCCEEDED.")
+    async def card(self) -> PaymentCardType | None:
+        if self.model.card_id is None:  # type: ignore[attr-defined]
+            return None
+        card = await PaymentCard.get_or_none(id=self.model.card_id)  # type: ignore[attr-defined]
+        return PaymentCardType.from_model(card) if card else None
+
+    @classmethod
+    def from_model(cls, attempt: CardBindingAttempt) -> CardBindingAttemptType:
+        waiting = (
+            attempt.status is BindingStatus.REQUIRES_ACTION
+            and attempt.redirect_url is not None
+            and attempt.action_expires_at is not None
+        )
+        return cls(
+            id=str(attempt.id),
+            model=attempt,
+            status=attempt.status,
+            brand=CardBrand(attempt.brand),
+            last4=attempt.last4,
+            masked_number=_masked_number(attempt.first6, attempt.last4),
+            holder_name=attempt.holder_name,
+            expiry_month=attempt.expiry_month,
+            expiry_year=attempt.expiry_year,
+            deposit=MoneyType.of(Money.of(attempt.deposit_amount, attempt.deposit_currency)),
+            deposit_status=DepositStatus(attempt.deposit_status.value),
+            next_action=CardBindingNextAction(
+                type=NextActionType.REDIRECT_TO_BANK,
+                redirect_url=attempt.redirect_url,  # type: ignore[arg-type]
+                expires_at=attempt.action_expires_at,  # type: ignore[arg-type]
+            )
+            if waiting
+            else None,
+            failure_reason=CardFailureReason(attempt.failure_reason.value)
+            if attempt.failure_reason
+            else None,
+            result=result_sentence(attempt),
+            created_at=attempt.created_at,
+            updated_at=attempt.updated_at,
+            completed_at=attempt.completed_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[CardBindingAttemptType | None]:
+        rows = await _own_rows(CardBindingAttempt, info, node_ids)
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class CardBindingAttemptEdge:
+    cursor: str
+    node: CardBindingAttemptType
+
+
+@strawberry.type
+class CardBindingAttemptConnection:
+    page_info: PageInfo
+    edges: list[CardBindingAttemptEdge]
+
+
+@strawberry.type(name="ServiceTicket")
+class ServiceTicketType(relay.Node):
+    id: relay.NodeID[str]
+    model: strawberry.Private[ServiceTicket]
+    number: str = strawberry.field(
+        description="Human-facing reference, unique, ST-<year>-<six digits>, e.g. ST-2026-000042."
+    )
+    subject: str
+    description: str
+    status: ServiceTicketStatus
+    created_at: datetime
+
+    @strawberry.field
+    async def card_binding_attempt(self) -> CardBindingAttemptType | None:
+        if self.model.attempt_id is None:  # type: ignore[attr-defined]
+            return None
+        attempt = await CardBindingAttempt.get_or_none(id=self.model.attempt_id)  # type: ignore[attr-defined]
+        return CardBindingAttemptType.from_model(attempt) if attempt else None
+
+    @classmethod
+    def from_model(cls, ticket: ServiceTicket) -> ServiceTicketType:
+        return cls(
+            id=str(ticket.id),
+            model=ticket,
+            number=ticket.number,
+            subject=ticket.subject,
+            description=ticket.description,
+            status=ServiceTicketStatus(ticket.status.value),
+            created_at=ticket.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[ServiceTicketType | None]:
+        rows = await _own_rows(ServiceTicket, info, node_ids)
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type
+class BillingProfile:
+    postpaid_qualified: bool = strawberry.field(
+        description="Spend first, pay later: true once a card has been bound successfully."
+    )
+    currency: str
+    billing_day: int = strawberry.field(
+        description="Day of the month on which the monthly bill is generated."
+    )
+    next_bill_date: date | None
+    arrears_risk: bool = strawberry.field(
+        description=(
+            "When set, bills are issued at once for expenses incurred instead of on the "
+            "billing day."
+        )
+    )
+    default_card: PaymentCardType | None
+
+
+async def billing_profile(account: Account) -> BillingProfile:
+    region = find_region(account.region_code)
+    default = await PaymentCard.filter(account_id=account.id, is_default=True).first()
+    qualified = default is not None or await PaymentCard.filter(account_id=account.id).exists()
+    return BillingProfile(
+        postpaid_qualified=qualified,
+        currency=region.currency if region else "USD",
+        billing_day=BILLING_DAY,
+        next_bill_date=next_bill_date(timezone.now().date()) if qualified else None,
+        arrears_risk=account.arrears_risk,
+        default_card=PaymentCardType.from_model(default) if default else None,
+    )
+
+
+async def historical_cards(
+    account_id: UUID,
+    *,
+    first: int | None,
+    last: int | None,
+    after: str | None,
+    before: str | None,
+) -> CardBindingAttemptConnection:
+    try:
+        chosen = window(first=first, last=last, after=after, before=before)
+    except PageArgumentError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from error
+    query = CardBindingAttempt.filter(account_id=account_id)
+    # Newest first: (created_at, id) descending; a cursor is that pair.
+    if chosen.after:
+        at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
+        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
+    if chosen.before:
+        at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
+        query = query.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=key))
+    if chosen.from_end:
+        rows = list(await query.order_by("created_at", "id").limit(chosen.limit + 1))
+        more = len(rows) > chosen.limit
+        rows = list(reversed(rows[: chosen.limit]))
+        has_previous, has_next = more, chosen.before is not None
+    else:
+        rows = list(await query.order_by("-created_at", "-id").limit(chosen.limit + 1))
+        more = len(rows) > chosen.limit
+        rows = rows[: chosen.limit]
+        has_previous, has_next = chosen.after is not None, more
+    edges = [
+        CardBindingAttemptEdge(
+            cursor=encode_cursor([row.created_at.isoformat(), str(row.id)]),
+            node=CardBindingAttemptType.from_model(row),
+        )
+        for row in rows
+    ]
+    return CardBindingAttemptConnection(
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        edges=edges,
+    )
+
+
+@strawberry.type
+class BindCardPayload:
+    attempt: CardBindingAttemptType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ServiceTicketPayload:
+    ticket: ServiceTicketType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class BindCardInput:
+    payment_method_token: str = strawberry.field(
+        description=(
+            "The token the payment gateway returned for the card fields (see "
+            "Query.paymentGateway); card numbers and security codes never reach this API."
+        )
+    )
+    accept_service_terms: bool = strawberry.field(
+        description="Acceptance of PaymentGatewayConfig.serviceTerms."
+    )
+    return_url: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Where the bank page sends the browser back; its origin must be one the server "
+            "allows exactly."
+        ),
+    )
+    idempotency_key: str = strawberry.field(
+        description=(
+            "Scoped to the account and checked first: the same key within 24 hours returns "
+            "the same attempt; the same key with any other input is IDEMPOTENCY_KEY_REUSED."
+        )
+    )
+
+
+@strawberry.input
+class SubmitServiceTicketInput:
+    subject: str
+    description: str
+    card_binding_attempt_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "An attempt of the signed-in account; another account's or an unknown one is NOT_FOUND."
+        ),
+    )
+
+
+@strawberry.type
+class PaymentQuery:
+    @strawberry.field(description="Where and how the frontend tokenizes card fields.")
+    def payment_gateway(self, info: Info) -> PaymentGatewayConfig:
+        services = info.context.services
+        terms = agreements.current_agreements(agreements.AgreementScope.PAYMENT, timezone.now())[0]
+        return PaymentGatewayConfig(
+            name=services.gateway.name,
+            tokenization_url=services.gateway.tokenization_url,
+            publishable_key=services.gateway.publishable_key,
+            accepted_brands=[
+                CardBrand(brand.value)
+                for brand in Brand
+                if brand in services.cards.rules.accepted_brands
+            ],
+            service_terms=AgreementType.from_agreement(terms, info),
+        )
+
+    @strawberry.field(
+        description="Every card-binding attempt of the signed-in account, newest first."
+    )
+    async def historical_cards(
+        self,
+        info: Info,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> CardBindingAttemptConnection | None:
+        account = await require_account(info)
+        return await historical_cards(
+            account.id, first=first, last=last, after=after, before=before
+        )
+
+
+@strawberry.type
+class PaymentMutation:
+    @strawberry.mutation(
+        description=(
+            "On success the attempt is REQUIRES_ACTION with nextAction set; a payload with "
+            "errors starts no attempt."
+        )
+    )
+    async def bind_card(self, info: Info, input: BindCardInput) -> BindCardPayload:
+        account = await require_account(info)
+        outcome = await info.context.services.cards.bind(
+            account,
+            token=input.payment_method_token,
+            accept_terms=input.accept_service_terms,
+            return_url=input.return_url,
+            idempotency_key=input.idempotency_key,
+            caller=info.context.caller,
+        )
+        if isinstance(outcome, Problem):
+            return BindCardPayload(errors=user_errors([outcome]))
+        return BindCardPayload(attempt=CardBindingAttemptType.from_model(outcome))
+
+    @strawberry.mutation
+    async def submit_service_ticket(
+        self, info: Info, input: SubmitServiceTicketInput
+    ) -> ServiceTicketPayload:
+        account = await require_account(info)
+        given = input.card_binding_attempt_id is not None
+        outcome = await info.context.services.tickets.submit(
+            account,
+            subject=input.subject,
+            description=input.description,
+            attempt_id=decode_id(input.card_binding_attempt_id, "CardBindingAttempt")
+            if given
+            else None,
+            attempt_given=given,
+        )
+        if isinstance(outcome, list):
+            return ServiceTicketPayload(errors=user_errors(outcome))
+        return ServiceTicketPayload(ticket=ServiceTicketType.from_model(outcome))
+
+
+@strawberry.type
+class PaymentSubscription:
+    @strawberry.subscription(
+        description=(
+            "The attempt as it is now, at once, then after every change of status; completes "
+            "right after the first message whose status is SUCCEEDED or FAILED. An unknown or "
+            "foreign attempt is an error with extensions.code NOT_FOUND."
+        )
+    )
+    async def card_binding_updates(
+        self, info: Info, attempt_id: strawberry.ID
+    ) -> AsyncGenerator[CardBindingAttemptType, None]:
+        account = await require_account(info)
+        wanted = decode_id(attempt_id, "CardBindingAttempt")
+        cards = info.context.services.cards
+        # Listen first, read second: no change can fall between the two.
+        async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
+            attempt = await cards.attempt_of(account.id, wanted) if wanted else None
+            if attempt is None:
+                raise GraphQLError(
+                    "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
+                )
+            yield CardBindingAttemptType.from_model(attempt)
+            while attempt.status not in TERMINAL:
+                await changes.get()
+                latest = await cards.attempt_of(account.id, attempt.id)
+                if latest is None:
+                    return
+                if latest.status is not attempt.status:
+                    yield CardBindingAttemptType.from_model(latest)
+                attempt = latest

@@ -1,0 +1,459 @@
+"""The sandbox payment gateway: an in-process PSP that behaves like a real one.
+
+Card fields come to its tokenizer, never to the GraphQL API; it keeps brand, first six,
+last four, expiry, holder and an HMAC fingerprint, never the number or security code.
+Verification sends every card to its bank page; results reach the merchant as signed
+webhooks, delivered at least once. Test cards decide what follows an approval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from models.sandbox import SandboxCharge, SandboxIntent, SandboxPaymentMethod, SandboxWebhook
+from services.clock import Clock
+from services.keys import KeyRing, Purpose
+from services.money import Money
+from services.payments import (
+    Brand,
+    ChargeOutcome,
+    InvalidWebhook,
+    PaymentMethodInfo,
+    RefundState,
+    Verification,
+    VerificationState,
+    WebhookEvent,
+)
+
+log = logging.getLogger("onramp.sandbox")
+
+SIGNATURE_TOLERANCE_S = 300
+REFUND_RETRY = timedelta(seconds=5)
+MAX_WEBHOOK_DELAY = timedelta(hours=1)
+POLL_INTERVAL_S = 1.0
+
+# What follows an approval on the bank page, by test card (the contract's table).
+BEHAVIOR = {
+    "4000000000000002": "fail:declined",
+    "4000000000009995": "fail:insufficient_funds",
+    "4000000000009987": "fail:lost_or_stolen",
+    "4000000000009979": "fail:lost_or_stolen",
+    "4000000000000069": "fail:expired_card",
+    "4000000000000127": "fail:incorrect_cvc",
+    "4000000000000119": "fail:processing_error",
+    "4000000000005126": "refund_fails_first",
+    "4000000000000341": "off_session_fails",
+}
+
+
+@dataclass(frozen=True)
+class CardFields:
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+    holder_name: str
+
+
+class CardError(Exception):
+    def __init__(self, code: str, message: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def luhn_valid(number: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _in(prefix: str, low: int, high: int) -> bool:
+    return low <= int(prefix) <= high
+
+
+def brand_of(number: str) -> Brand | None:
+    """The brand by IIN range, when the length is one that brand issues."""
+    length = len(number)
+    rules: list[tuple[Brand, bool, set[int]]] = [
+        (Brand.AMEX, number[:2] in {"34", "37"}, {15}),
+        (
+            Brand.DINERS,
+            _in(number[:3], 300, 305) or number[:2] in {"36", "38", "39"},
+            set(range(14, 20)),
+        ),
+        (Brand.JCB, _in(number[:4], 3528, 3589), set(range(16, 20))),
+        (
+            Brand.DISCOVER,
+            number.startswith("6011") or _in(number[:3], 644, 649) or number.startswith("65"),
+            set(range(16, 20)),
+        ),
+        (Brand.UNIONPAY, number.startswith("62"), set(range(16, 20))),
+        (Brand.MASTERCARD, _in(number[:2], 51, 55) or _in(number[:4], 2221, 2720), {16}),
+        (Brand.VISA, number.startswith("4"), {13, 16, 19}),
+    ]
+    for brand, matches, lengths in rules:
+        if matches:
+            return brand if length in lengths else None
+    return None
+
+
+def check_card(fields: CardFields, today: datetime) -> Brand:
+    number = "".join(ch for ch in fields.number if not ch.isspace() and ch != "-")
+    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+        raise CardError("incorrect_number", "The card number is not correct.", "number")
+    brand = brand_of(number)
+    if brand is None:
+        raise CardError("incorrect_number", "The card number is not correct.", "number")
+    if (
+        not 1 <= fields.exp_month <= 12
+        or (fields.exp_year, fields.exp_month)
+        < (
+            today.year,
+            today.month,
+        )
+        or fields.exp_year > today.year + 20
+    ):
+        raise CardError("invalid_expiry", "The expiry date is not valid.", "expMonth")
+    cvc_length = 4 if brand is Brand.AMEX else 3
+    if not (fields.cvc.isdigit() and len(fields.cvc) == cvc_length):
+        raise CardError("invalid_cvc", f"The security code has {cvc_length} digits.", "cvc")
+    if not fields.holder_name.strip():
+        raise CardError("missing_holder_name", "Enter the name on the card.", "holderName")
+    return brand
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        keys: KeyRing,
+        public_url: str,
+        publishable_key: str | None,
+        webhook_secret: str | None,
+    ) -> None:
+        self.clock = clock
+        self.keys = keys
+        self.public_url = public_url
+        self.publishable_key = (
+            publishable_key or "pk_sandbox_" + keys.mac(Purpose.GATEWAY, "publishable")[:24]
+        )
+        self.webhook_secret = (
+            webhook_secret or "whsec_" + keys.mac(Purpose.WEBHOOKS, "sandbox")
+        ).encode()
+        self.tokenization_url = f"{public_url}/sandbox/tokens"
+        self.webhook_url = f"{public_url}/webhooks/payments"
+        self._wake = asyncio.Event()
+        self._http: httpx.AsyncClient | None = None
+
+    # The tokenizer (card fields in, token out).
+
+    async def tokenize(self, fields: CardFields) -> SandboxPaymentMethod:
+        brand = check_card(fields, self.clock.now())
+        number = "".join(ch for ch in fields.number if ch.isdigit())
+        return await SandboxPaymentMethod.create(
+            id=_id("pm"),
+            brand=brand.value,
+            first6=number[:6],
+            last4=number[-4:],
+            expiry_month=fields.exp_month,
+            expiry_year=fields.exp_year,
+            holder_name=fields.holder_name.strip()[:100],
+            fingerprint=self.keys.mac(Purpose.CARD_FINGERPRINTS, number),
+            behavior=BEHAVIOR.get(number, "succeed"),
+            created_at=self.clock.now(),
+        )
+
+    # The port.
+
+    async def payment_method(self, token: str) -> PaymentMethodInfo | None:
+        method = await SandboxPaymentMethod.get_or_none(id=token[:64])
+        if method is None:
+            return None
+        return PaymentMethodInfo(
+            reference=method.id,
+            brand=Brand(method.brand),
+            first6=method.first6,
+            last4=method.last4,
+            expiry_month=method.expiry_month,
+            expiry_year=method.expiry_year,
+            holder_name=method.holder_name,
+            fingerprint=method.fingerprint,
+            used=method.attached_at is not None,
+        )
+
+    async def start_verification(
+        self, *, token: str, deposit: Money, return_url: str | None, idempotency_key: str
+    ) -> Verification:
+        existing = await SandboxIntent.get_or_none(idempotency_key=idempotency_key)
+        if existing is not None:
+            return _verification(existing, None)
+        bank_token = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        async with in_transaction():
+            attached = await SandboxPaymentMethod.filter(id=token, attached_at=None).update(
+                attached_at=now
+            )
+            if not attached:
+                raise ValueError("payment method unknown or already used")
+            intent = await SandboxIntent.create(
+                id=_id("seti"),
+                idempotency_key=idempotency_key,
+                payment_method_id=token,
+                amount=str(deposit.amount),
+                currency=deposit.currency,
+                return_url=return_url,
+                status=VerificationState.REQUIRES_ACTION.value,
+                bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token),
+                created_at=now,
+                updated_at=now,
+            )
+        return _verification(intent, self.bank_url(bank_token))
+
+    def bank_url(self, bank_token: str) -> str:
+        return f"{self.public_url}/sandbox/bank/{bank_token}"
+
+    async def verification(self, reference: str) -> Verification | None:
+        intent = await SandboxIntent.get_or_none(id=reference)
+        return _verification(intent, None) if intent else None
+
+    async def cancel_verification(self, reference: str) -> Verification | None:
+        await SandboxIntent.filter(
+            id=reference, status=VerificationState.REQUIRES_ACTION.value
+        ).update(status=VerificationState.CANCELED.value, updated_at=self.clock.now())
+        return await self.verification(reference)
+
+    async def refund(self, charge: str) -> RefundState:
+        await SandboxCharge.filter(id=charge, status="captured", refund_status="none").update(
+            refund_status="pending", refund_next_attempt_at=self.clock.now()
+        )
+        self._wake.set()
+        return await self.refund_state(charge)
+
+    async def refund_state(self, charge: str) -> RefundState:
+        row = await SandboxCharge.get_or_none(id=charge)
+        return RefundState(row.refund_status) if row else RefundState.NONE
+
+    async def charge_off_session(
+        self, *, token: str, amount: Money, idempotency_key: str
+    ) -> ChargeOutcome:
+        existing = await SandboxCharge.get_or_none(id=f"ch_{_short(idempotency_key)}")
+        if existing is None:
+            method = await SandboxPaymentMethod.get(id=token)
+            fails = method.behavior == "off_session_fails"
+            existing = await SandboxCharge.create(
+                id=f"ch_{_short(idempotency_key)}",
+                payment_method=method,
+                amount=str(amount.amount),
+                currency=amount.currency,
+                status="failed" if fails else "captured",
+                failure_code="card_declined" if fails else None,
+                off_session=True,
+                created_at=self.clock.now(),
+            )
+        return ChargeOutcome(existing.id, existing.status == "captured", existing.failure_code)
+
+    def parse_webhook(self, body: bytes, signature: str | None, now: datetime) -> WebhookEvent:
+        parts = dict(item.split("=", 1) for item in (signature or "").split(",") if "=" in item)
+        try:
+            sent_at = int(parts["t"])
+        except (KeyError, ValueError) as error:
+            raise InvalidWebhook("no signature") from error
+        expected = self.sign(body, sent_at)
+        if not hmac.compare_digest(parts.get("v1", ""), expected):
+            raise InvalidWebhook("wrong signature")
+        if abs(now.timestamp() - sent_at) > SIGNATURE_TOLERANCE_S:
+            raise InvalidWebhook("signature too old")
+        try:
+            event = json.loads(body)
+            data = event["data"]
+            return WebhookEvent(
+                id=str(event["id"]),
+                type=str(event["type"]),
+                verification=data.get("verification"),
+                charge=data.get("charge"),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise InvalidWebhook("not an event") from error
+
+    def sign(self, body: bytes, timestamp: int) -> str:
+        signed = str(timestamp).encode() + b"." + body
+        return hmac.new(self.webhook_secret, signed, hashlib.sha256).hexdigest()
+
+    # The bank page.
+
+    async def intent_for_bank_token(self, bank_token: str) -> SandboxIntent | None:
+        return await SandboxIntent.get_or_none(
+            bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token[:128])
+        )
+
+    async def answer_bank_page(self, bank_token: str, approve: bool) -> SandboxIntent | None:
+        """Completes the identity check once; None when the link is unknown or spent."""
+        now = self.clock.now()
+        token_mac = self.keys.mac(Purpose.BANK_PAGE, bank_token[:128])
+        used = await SandboxIntent.filter(
+            bank_token_mac=token_mac,
+            bank_token_used_at=None,
+            status=VerificationState.REQUIRES_ACTION.value,
+        ).update(bank_token_used_at=now, status=VerificationState.PROCESSING.value, updated_at=now)
+        if not used:
+            return None
+        intent = await SandboxIntent.get(bank_token_mac=token_mac).select_related("payment_method")
+        behavior = intent.payment_method.behavior
+        if not approve:
+            await self._fail(intent, "authentication_failed")
+        elif behavior.startswith("fail:"):
+            await self._fail(intent, behavior.removeprefix("fail:"))
+        else:
+            await self._succeed(intent)
+        return intent
+
+    async def _fail(self, intent: SandboxIntent, code: str) -> None:
+        await SandboxIntent.filter(id=intent.id).update(
+            status=VerificationState.FAILED.value, failure_code=code, updated_at=self.clock.now()
+        )
+        await self._emit("verification.failed", {"verification": intent.id})
+
+    async def _succeed(self, intent: SandboxIntent) -> None:
+        now = self.clock.now()
+        async with in_transaction():
+            charge = await SandboxCharge.create(
+                id=_id("ch"),
+                payment_method_id=intent.payment_method_id,
+                amount=intent.amount,
+                currency=intent.currency,
+                status="captured",
+                created_at=now,
+            )
+            await SandboxIntent.filter(id=intent.id).update(
+                status=VerificationState.SUCCEEDED.value, charge=charge.id, updated_at=now
+            )
+        await self._emit("verification.succeeded", {"verification": intent.id, "charge": charge.id})
+
+    # Background work: refunds and webhook deliveries.
+
+    async def _emit(self, event_type: str, data: dict[str, str]) -> None:
+        now = self.clock.now()
+        event_id = _id("evt")
+        payload = {
+            "id": event_id,
+            "type": event_type,
+            "created": int(now.timestamp()),
+            "data": data,
+        }
+        await SandboxWebhook.create(
+            id=event_id, type=event_type, payload=payload, next_attempt_at=now, created_at=now
+        )
+        self._wake.set()
+
+    async def process_refunds(self) -> None:
+        now = self.clock.now()
+        due = await SandboxCharge.filter(
+            refund_status="pending", refund_next_attempt_at__lte=now
+        ).select_related("payment_method")
+        for charge in due:
+            claimed = await SandboxCharge.filter(
+                id=charge.id, refund_status="pending", refund_attempts=charge.refund_attempts
+            ).update(refund_attempts=F("refund_attempts") + 1)
+            if not claimed:
+                continue
+            if (
+                charge.payment_method.behavior == "refund_fails_first"
+                and charge.refund_attempts == 0
+            ):
+                await SandboxCharge.filter(id=charge.id).update(
+                    refund_next_attempt_at=now + REFUND_RETRY
+                )
+                log.info("sandbox refund of %s failed; retrying", charge.id)
+                continue
+            await SandboxCharge.filter(id=charge.id).update(refund_status="succeeded")
+            intent = await SandboxIntent.get_or_none(charge=charge.id)
+            data = {"charge": charge.id} | ({"verification": intent.id} if intent else {})
+            await self._emit("charge.refunded", data)
+
+    async def deliver_webhooks(self, client: httpx.AsyncClient) -> None:
+        now = self.clock.now()
+        due = (
+            await SandboxWebhook.filter(delivered_at=None, next_attempt_at__lte=now)
+            .filter(Q(lease_until=None) | Q(lease_until__lt=now))
+            .order_by("created_at")
+            .limit(50)
+        )
+        for event in due:
+            claimed = await SandboxWebhook.filter(id=event.id, attempts=event.attempts).update(
+                attempts=F("attempts") + 1, lease_until=now + timedelta(seconds=30)
+            )
+            if claimed:
+                await self._deliver(client, event)
+
+    async def _deliver(self, client: httpx.AsyncClient, event: SandboxWebhook) -> None:
+        body = json.dumps(event.payload, separators=(",", ":")).encode()
+        timestamp = int(self.clock.now().timestamp())
+        headers = {
+            "content-type": "application/json",
+            "webhook-signature": f"t={timestamp},v1={self.sign(body, timestamp)}",
+        }
+        try:
+            response = await client.post(self.webhook_url, content=body, headers=headers)
+            delivered = 200 <= response.status_code < 300
+        except httpx.HTTPError:
+            delivered = False
+        now = self.clock.now()
+        if delivered:
+            await SandboxWebhook.filter(id=event.id).update(delivered_at=now, lease_until=None)
+            return
+        delay = min(timedelta(seconds=2 ** min(event.attempts, 12)), MAX_WEBHOOK_DELAY)
+        await SandboxWebhook.filter(id=event.id).update(
+            next_attempt_at=now + delay, lease_until=None
+        )
+        log.warning("sandbox webhook %s not accepted; retrying in %ss", event.type, delay.seconds)
+
+    async def run(self, client: httpx.AsyncClient) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.process_refunds()
+                await self.deliver_webhooks(client)
+            except Exception:
+                log.exception("sandbox gateway round failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_INTERVAL_S):
+                    await self._wake.wait()
+
+
+def _verification(intent: SandboxIntent, redirect_url: str | None) -> Verification:
+    return Verification(
+        reference=intent.id,
+        state=VerificationState(intent.status),
+        redirect_url=redirect_url,
+        failure_code=intent.failure_code,
+        charge=intent.charge,
+    )
+
+
+def _short(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
