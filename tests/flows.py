@@ -134,3 +134,94 @@ async def enable_cloud(gql: GraphQLClient) -> dict[str, Any]:
 
 def steps_of(progress: dict[str, Any]) -> dict[str, str]:
     return {step["key"]: step["status"] for step in progress["steps"]}
+
+
+BIND = f"""mutation($input: BindCardInput!) {{ bindCard(input: $input) {{
+  attempt {{ id status brand last4 maskedNumber holderName expiryMonth expiryYear
+    deposit {{ amount currency }} depositStatus failureReason result
+    nextAction {{ type redirectUrl expiresAt }} serviceTerms {{ key version }}
+    card {{ id brand last4 isDefault }} createdAt updatedAt completedAt }}
+  {ERRORS} }} }}"""
+ATTEMPT = """query($id: ID!) { node(id: $id) { ... on CardBindingAttempt {
+  id status depositStatus failureReason result completedAt
+  card { id brand last4 isDefault expiryMonth expiryYear holderName } } } }"""
+GATEWAY = """{ paymentGateway { name tokenizationUrl publishableKey acceptedBrands
+  serviceTerms { id key version } } }"""
+INDIVIDUAL_DETAILS = {"individual": {"fullName": "Test Person"}}
+
+
+async def ready_for_card(gql: GraphQLClient, app: Any, email: str, region: str = "DE") -> str:
+    """Registers, enables cloud services and completes details; returns the session token."""
+    token = await sign_up(gql, app, email, region=region)
+    gql.headers = bearer(token)
+    assert (await enable_cloud(gql))["errors"] == []
+    done = await gql(COMPLETE_DETAILS, {"input": INDIVIDUAL_DETAILS})
+    assert done["data"]["completeAccountDetails"]["errors"] == []
+    return token
+
+
+async def tokenize(
+    gql: GraphQLClient,
+    number: str,
+    *,
+    cvc: str | None = None,
+    exp_month: int = 12,
+    exp_year: int = 2030,
+    holder: str = "Test Person",
+) -> Any:
+    """Posts card fields to the gateway's tokenizer, as the frontend does; returns the response."""
+    gateway = (await gql(GATEWAY))["data"]["paymentGateway"]
+    digits = number.replace(" ", "")
+    body = {
+        "number": number,
+        "expMonth": exp_month,
+        "expYear": exp_year,
+        "cvc": cvc or ("1234" if digits.startswith(("34", "37")) else "123"),
+        "holderName": holder,
+    }
+    path = gateway["tokenizationUrl"].removeprefix("http://testserver.local")
+    return await gql.http.post(
+        path, json=body, headers={"authorization": f"Bearer {gateway['publishableKey']}"}
+    )
+
+
+async def bind(
+    gql: GraphQLClient,
+    token: str,
+    key: str,
+    *,
+    accept: bool = True,
+    return_url: str | None = None,
+) -> dict[str, Any]:
+    variables = {
+        "input": {
+            "paymentMethodToken": token,
+            "acceptServiceTerms": accept,
+            "idempotencyKey": key,
+            "returnUrl": return_url,
+        }
+    }
+    return (await gql(BIND, variables))["data"]["bindCard"]
+
+
+async def answer_bank(gql: GraphQLClient, redirect_url: str, outcome: str) -> Any:
+    path = redirect_url.removeprefix("http://testserver.local")
+    page = await gql.http.get(path)
+    assert page.status_code == 200, page.text
+    return await gql.http.post(path, data={"outcome": outcome})
+
+
+async def attempt_until(
+    gql: GraphQLClient, attempt_id: str, done: Any, timeout_s: float = 5.0
+) -> dict[str, Any]:
+    """Polls the attempt until `done(attempt)` holds; fails after the timeout."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        attempt = (await gql(ATTEMPT, {"id": attempt_id}))["data"]["node"]
+        if done(attempt):
+            return attempt
+        assert loop.time() < deadline, f"attempt did not get there in time: {attempt}"
+        await asyncio.sleep(0.05)
