@@ -22,6 +22,7 @@ from api.health import healthz, readyz
 from api.observability import RequestIdMiddleware
 from api.sandbox import sandbox_bank_page, sandbox_tokenize
 from api.settings import Settings
+from api.sockets import SocketRegistry
 from api.webhooks import payment_webhook
 from models.config import tortoise_config
 from services.accounts import LoginPolicy
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 workers = [
+                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets"),
                     asyncio.create_task(services.outbox.run(), name="outbox"),
                     asyncio.create_task(services.cards.run(), name="card-binding"),
                 ]
@@ -158,4 +160,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.redis = None
+    app.state.sockets = SocketRegistry()
     return app

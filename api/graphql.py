@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
-from api.auth import SessionCookie, http_credential
+from api.auth import SessionCookie, bearer_token, http_credential
 from api.settings import Settings
 from resolvers.context import RequestContext
 from resolvers.schema import schema
@@ -39,4 +41,18 @@ class OnrampGraphQL(GraphQL):
             services=request.app.state.services,
             token=http_credential(request, self.settings) if is_http else None,
             cookie=SessionCookie(response if is_http else None, self.settings),
+            remember_session=is_http,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType:
+        """The payload's token, else the upgrade request's cookie (its Origin was checked)."""
+        params = context.connection_params or {}
+        offered = params.get("authorization")
+        if isinstance(offered, str):
+            context.token = bearer_token(offered)
+        else:
+            context.token = context.request.cookies.get(self.settings.session_cookie_name)
+        session = await context.services.sessions.find(context.token)
+        if session is not None:
+            context.request.app.state.sockets.add(session.id, context.request)
+        return UNSET

@@ -27,6 +27,10 @@ class RequestContext:
     services: Services
     token: str | None
     cookie: CookieJar
+    # A websocket's context lives as long as the connection: its session is read afresh at
+    # every operation, so a revoked session stops at the next subscribe.
+    remember_session: bool = True
+    connection_params: dict[str, Any] | None = None
     _session: Session | None = field(default=None, init=False)
     _looked_up: bool = field(default=False, init=False)
 
@@ -36,6 +40,8 @@ class RequestContext:
 
     async def session(self) -> Session | None:
         """The live session the request's credential names, looked up once per context."""
+        if not self.remember_session:
+            return await self.services.sessions.find(self.token)
         if not self._looked_up:
             self._session = await self.services.sessions.find(self.token)
             self._looked_up = True

@@ -56,7 +56,7 @@ def build_services(
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
-    sessions = Sessions(keys, clock)
+    sessions = Sessions(keys, clock, pubsub)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
     phones = Phones(
         clock=clock,

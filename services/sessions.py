@@ -11,8 +11,11 @@ from models.accounts import Account
 from models.sessions import Session
 from services.clock import Clock
 from services.keys import KeyRing, Purpose
+from services.pubsub import PubSub
 
 SESSION_TTL = timedelta(days=14)
+# Ended sessions are announced here, so every process can close their sockets.
+REVOKED_CHANNEL = "sessions:revoked"
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,10 @@ class IssuedSession:
 
 
 class Sessions:
-    def __init__(self, keys: KeyRing, clock: Clock) -> None:
+    def __init__(self, keys: KeyRing, clock: Clock, pubsub: PubSub) -> None:
         self.keys = keys
         self.clock = clock
+        self.pubsub = pubsub
 
     def _mac(self, token: str) -> str:
         return self.keys.mac(Purpose.SESSIONS, token)
@@ -55,10 +59,18 @@ class Sessions:
         )
 
     async def revoke(self, token: str) -> bool:
-        revoked = await Session.filter(token_mac=self._mac(token), revoked_at=None).update(
+        session = await Session.get_or_none(token_mac=self._mac(token), revoked_at=None)
+        if session is None:
+            return False
+        revoked = await Session.filter(id=session.id, revoked_at=None).update(
             revoked_at=self.clock.now()
         )
+        await self._announce([session.id])
         return bool(revoked)
+
+    async def _announce(self, ids: list[UUID]) -> None:
+        if ids:
+            await self.pubsub.publish(REVOKED_CHANNEL, ",".join(str(i) for i in ids))
 
     async def revoke_all(self, account_id: UUID, keep: UUID | None = None) -> list[UUID]:
         """Ends every live session of the account (but `keep`); returns the ids it ended."""
@@ -68,4 +80,5 @@ class Sessions:
         ids = list(await query.values_list("id", flat=True))
         if ids:
             await Session.filter(id__in=ids, revoked_at=None).update(revoked_at=self.clock.now())
+            await self._announce(ids)
         return ids
