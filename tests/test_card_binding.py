@@ -683,3 +683,38 @@ async def test_no_card_number_is_stored_or_logged(person, database_url, caplog) 
     if database_url.startswith("sqlite://"):
         raw = await anyio.Path(database_url.removeprefix("sqlite://")).read_bytes()
         assert not [d for d in digits if d.encode() in raw]
+
+
+async def test_cards_are_nodes_of_their_owner(person) -> None:
+    app, gql = person
+    started = await _bound(gql, "4242 4242 4242 4242")
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    card_id = (await attempt_until(gql, started["id"], _terminal))["card"]["id"]
+    query = "query($id: ID!) { node(id: $id) { ... on PaymentCard { id last4 } } }"
+    stranger = GraphQLClient(http_client(app, client_ip="192.0.2.45"))
+    await ready_for_card(stranger, app, "stranger@example.com")
+    assert (await gql(query, {"id": card_id}))["data"]["node"]["last4"] == "4242"
+    assert (await stranger(query, {"id": card_id}))["data"]["node"] is None
+
+
+async def test_the_tokenizer_answers_browsers_of_allowed_origins(person) -> None:
+    _, gql = person
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+    allowed = await gql.http.options(
+        "/sandbox/tokens", headers={**preflight, "origin": "https://app.example.test"}
+    )
+    refused = await gql.http.options(
+        "/sandbox/tokens", headers={**preflight, "origin": "https://evil.test"}
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.test"
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_tokenizations_are_capped_per_client_ip(app_factory) -> None:
+    async with app_factory(limit_tokenizations_per_ip="2/hour") as app:
+        gql = GraphQLClient(http_client(app))
+        answers = [(await tokenize(gql, "4242 4242 4242 4242")).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
