@@ -108,7 +108,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # The embedded sandbox reaches this app's webhook route in-process, as any process
         # of the deployment would be reached through the load balancer.
         to_self = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.public_url, timeout=10
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url=settings.public_url,
+            timeout=10,
         )
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):

@@ -718,3 +718,23 @@ async def test_tokenizations_are_capped_per_client_ip(app_factory) -> None:
         gql = GraphQLClient(http_client(app))
         answers = [(await tokenize(gql, "4242 4242 4242 4242")).status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+async def test_webhooks_are_redelivered_until_accepted(person, monkeypatch) -> None:
+    app, gql = person
+    cards = app.state.services.cards
+    real_receive = cards.receive
+    refusals: list[str] = []
+
+    async def down_once(event):
+        if not refusals:
+            refusals.append(event.id)
+            raise ConnectionError("database briefly unavailable")
+        await real_receive(event)
+
+    monkeypatch.setattr(cards, "receive", down_once)
+    started = await _bound(gql, "4242 4242 4242 4242")
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    attempt = await attempt_until(gql, started["id"], _terminal, timeout_s=8)
+    assert refusals
+    assert attempt["status"] == "SUCCEEDED"
