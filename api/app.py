@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets"),
                     asyncio.create_task(services.outbox.run(), name="outbox"),
                     asyncio.create_task(services.cards.run(), name="card-binding"),
+                    asyncio.create_task(services.billing.run_daily(), name="billing"),
                 ]
                 if isinstance(services.gateway, SandboxGateway):
                     workers.append(

@@ -40,6 +40,7 @@ class Account(Model):
     binding_attempt_id = fields.UUIDField(null=True)
     # Post-paid billing: set when arrears are suspected; bills are then issued at once.
     arrears_risk = fields.BooleanField(default=False, db_default=False)
+    arrears_reason = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "accounts"

@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "models.onboarding",
     "models.cards",
     "models.sandbox",
+    "models.billing",
 ]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"

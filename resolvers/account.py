@@ -304,8 +304,8 @@ class AccountType(relay.Node):
         return [PaymentCardType.from_model(card) for card in cards]
 
     @strawberry.field
-    async def billing(self) -> BillingProfile:
-        return await billing_profile(self.model)
+    async def billing(self, info: Info) -> BillingProfile:
+        return await billing_profile(self.model, info)
 
     @strawberry.field
     async def service_tickets(self, info: Info) -> list[ServiceTicketType]:

@@ -13,19 +13,18 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 from tortoise import timezone
-from tortoise.expressions import Q
 
 from models.accounts import Account
 from models.cards import BindingStatus, CardBindingAttempt, PaymentCard, ServiceTicket
 from resolvers.errors import UserError, user_errors
 from resolvers.nodes import decode_id
+from resolvers.pagination import PageInfo, newest_first
 from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
 from services import agreements
-from services.billing_dates import BILLING_DAY, next_bill_date
+from services.billing_dates import BILLING_DAY
 from services.card_binding import TERMINAL, channel, result_sentence
 from services.money import Money
-from services.pagination import PageArgumentError, encode_cursor, window
 from services.payments import Brand
 from services.problems import Problem
 from services.regions import find_region
@@ -264,14 +263,6 @@ class CardBindingAttemptType(relay.Node):
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
 class CardBindingAttemptEdge:
     cursor: str
     node: CardBindingAttemptType
@@ -341,15 +332,15 @@ class BillingProfile:
     default_card: PaymentCardType | None
 
 
-async def billing_profile(account: Account) -> BillingProfile:
+async def billing_profile(account: Account, info: Info) -> BillingProfile:
     region = find_region(account.region_code)
     default = await PaymentCard.filter(account_id=account.id, is_default=True).first()
-    qualified = default is not None or await PaymentCard.filter(account_id=account.id).exists()
+    next_bill = await info.context.services.billing.next_bill_date(account)
     return BillingProfile(
-        postpaid_qualified=qualified,
+        postpaid_qualified=next_bill is not None,
         currency=region.currency if region else "USD",
         billing_day=BILLING_DAY,
-        next_bill_date=next_bill_date(timezone.now().date()) if qualified else None,
+        next_bill_date=next_bill,
         arrears_risk=account.arrears_risk,
         default_card=PaymentCardType.from_model(default) if default else None,
     )
@@ -363,43 +354,20 @@ async def historical_cards(
     after: str | None,
     before: str | None,
 ) -> CardBindingAttemptConnection:
-    try:
-        chosen = window(first=first, last=last, after=after, before=before)
-    except PageArgumentError as error:
-        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from error
-    query = CardBindingAttempt.filter(account_id=account_id)
-    # Newest first: (created_at, id) descending; a cursor is that pair.
-    if chosen.after:
-        at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
-        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
-    if chosen.before:
-        at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
-        query = query.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=key))
-    if chosen.from_end:
-        rows = list(await query.order_by("created_at", "id").limit(chosen.limit + 1))
-        more = len(rows) > chosen.limit
-        rows = list(reversed(rows[: chosen.limit]))
-        has_previous, has_next = more, chosen.before is not None
-    else:
-        rows = list(await query.order_by("-created_at", "-id").limit(chosen.limit + 1))
-        more = len(rows) > chosen.limit
-        rows = rows[: chosen.limit]
-        has_previous, has_next = chosen.after is not None, more
-    edges = [
-        CardBindingAttemptEdge(
-            cursor=encode_cursor([row.created_at.isoformat(), str(row.id)]),
-            node=CardBindingAttemptType.from_model(row),
-        )
-        for row in rows
-    ]
+    page = await newest_first(
+        CardBindingAttempt.filter(account_id=account_id),
+        "created_at",
+        first=first,
+        last=last,
+        after=after,
+        before=before,
+    )
     return CardBindingAttemptConnection(
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        edges=edges,
+        page_info=page.info,
+        edges=[
+            CardBindingAttemptEdge(cursor=cursor, node=CardBindingAttemptType.from_model(row))
+            for cursor, row in page.rows
+        ],
     )
 
 

@@ -109,3 +109,31 @@ def ticket_received(number: str, subject: str) -> Message:
         f"Thank you. Your service ticket {number} ({subject}) is open, and our support team\n"
         "will answer by email. Quote the ticket number if you write to us about it.\n",
     )
+
+
+def bill_issued(
+    number: str, period: str, lines: list[tuple[str, str]], totals: dict[str, str]
+) -> Message:
+    rows = "\n".join(f"  {description}: {amount}" for description, amount in lines)
+    return Message(
+        "bill-issued",
+        f"Your {PRODUCT} bill {number}",
+        f"Your bill {number} for {period}:\n\n{rows}\n\n"
+        f"  Subtotal: {totals['subtotal']}\n  Tax ({totals['rate']}%): {totals['tax']}\n"
+        f"  Total: {totals['total']}\n\n"
+        "It is charged to your default card.\n",
+    )
+
+
+def bill_payment_failed(number: str, total: str, retry_on: str | None) -> Message:
+    then = (
+        f"We will try again on {retry_on}."
+        if retry_on
+        else "We will not try again: the account is now billed as soon as it uses services."
+    )
+    return Message(
+        "bill-payment-failed",
+        f"We could not charge your card for bill {number}",
+        f"Charging {total} for bill {number} to your default card failed. {then}\n"
+        "Check the card with your bank, or add another card.\n",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.accounts import Accounts, LoginPolicy
+from services.billing import Billing
 from services.card_binding import BindingRules, CardBinding
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
@@ -36,6 +37,7 @@ class Services:
     gateway: PaymentGateway
     cards: CardBinding
     tickets: Tickets
+    billing: Billing
 
 
 def build_services(
@@ -102,4 +104,5 @@ def build_services(
         gateway=gateway,
         cards=cards,
         tickets=Tickets(clock, outbox),
+        billing=Billing(clock=clock, gateway=gateway, outbox=outbox),
     )

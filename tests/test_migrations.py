@@ -46,9 +46,21 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"VALUES ('9a1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5e', '{ACCOUNT_ID}', 'k', 't', 'b', NULL, "
         "'2026-01-01 00:00:00+00:00')",
     ],
+    "0005_billing": [
+        "INSERT INTO payment_cards (id, account_id, gateway_payment_method, brand, last4, "
+        "expiry_month, expiry_year, holder_name, fingerprint, is_default, bound_at) VALUES "
+        f"('aa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5f', '{ACCOUNT_ID}', 'pm_1', 'visa', '4242', 12, "
+        "2030, 'Ana', 'f', true, '2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
-EXPECTED_ROWS = {"accounts": 1, "sessions": 1, "outbox_messages": 1, "account_messages": 1}
+EXPECTED_ROWS = {
+    "accounts": 1,
+    "sessions": 1,
+    "outbox_messages": 1,
+    "account_messages": 1,
+    "payment_cards": 1,
+}
 
 
 @pytest.fixture

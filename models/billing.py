@@ -1,0 +1,87 @@
+"""Post-paid billing: usage, bills with their lines, and which monthly runs are done."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class BillKind(StrEnum):
+    MONTHLY = "MONTHLY"
+    # Issued as the usage is recorded, while arrears are suspected.
+    IMMEDIATE = "IMMEDIATE"
+
+
+class BillStatus(StrEnum):
+    UNPAID = "UNPAID"
+    PAID = "PAID"
+
+
+class UsageRecord(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="usage", on_delete=fields.CASCADE
+    )
+    # Money as text in the currency's minor digits; summed in Python, never in SQL.
+    amount = fields.CharField(max_length=32)
+    currency = fields.CharField(max_length=3)
+    description = fields.CharField(max_length=200)
+    occurred_at = fields.DatetimeField()
+    bill = fields.ForeignKeyField(
+        "onramp.Bill", related_name="usage", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "usage_records"
+        indexes = (("account_id", "occurred_at"),)
+
+
+class Bill(Model):
+    id = fields.UUIDField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "onramp.Account", related_name="bills", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=32, unique=True)
+    kind = fields.CharEnumField(BillKind, max_length=16)
+    # One monthly bill per account and month: "2026-11"; an immediate bill: its own id.
+    period_key = fields.CharField(max_length=48)
+    period_start = fields.DateField()
+    period_end = fields.DateField()
+    currency = fields.CharField(max_length=3)
+    tax_rate_percent = fields.CharField(max_length=16)
+    subtotal = fields.CharField(max_length=32)
+    tax = fields.CharField(max_length=32)
+    total = fields.CharField(max_length=32)
+    status = fields.CharEnumField(BillStatus, max_length=16, default=BillStatus.UNPAID)
+    issued_at = fields.DatetimeField()
+    paid_at = fields.DatetimeField(null=True)
+    charge_attempts = fields.IntField(default=0)
+    next_charge_at = fields.DatetimeField(null=True)
+    last_charge_error = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "bills"
+        unique_together = (("account", "period_key"),)
+
+
+class BillLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    bill = fields.ForeignKeyField("onramp.Bill", related_name="lines", on_delete=fields.CASCADE)
+    description = fields.CharField(max_length=200)
+    amount = fields.CharField(max_length=32)
+    occurred_at = fields.DatetimeField()
+
+    class Meta:
+        table = "bill_lines"
+
+
+class BillingRun(Model):
+    """A month whose bills have all been issued (the run on the 3rd of the next month)."""
+
+    period = fields.CharField(max_length=7, primary_key=True)
+    completed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "billing_runs"

@@ -1,0 +1,331 @@
+"""Post-paid billing: usage is recorded as it happens and billed on the 3rd of the month.
+
+A monthly run on the 3rd bills every post-paid account for the previous calendar month;
+it is idempotent (one bill per account and month, one charge per attempt of a bill), so it
+is safe to run in several processes and again to catch up. A failed charge is retried after
+1, 3 and 7 days; then the account is flagged for arrears risk, and while it is, usage is
+billed and charged as it is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.accounts import Account
+from models.billing import Bill, BillingRun, BillKind, BillLine, BillStatus, UsageRecord
+from models.cards import PaymentCard
+from services import messages
+from services.billing_dates import BILLING_DAY
+from services.clock import Clock
+from services.money import Money, minor_digits, quantize
+from services.outbox import Outbox
+from services.payments import PaymentGateway
+from services.problems import Problem, ProblemCode
+from services.regions import find_region
+
+log = logging.getLogger("onramp.billing")
+
+# Days after the first failed charge on which it is tried again.
+RETRY_AFTER_DAYS = (1, 3, 7)
+RUN_INTERVAL_S = 3600.0
+
+
+@dataclass(frozen=True)
+class RunReport:
+    period: str | None
+    bills_issued: int
+    charges_attempted: int
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def previous_month(day: date) -> date:
+    """The first day of the month before `day`'s month."""
+    first = month_start(day)
+    return month_start(first - timedelta(days=1))
+
+
+def next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def period_key(first: date) -> str:
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def parse_amount(raw: str, currency: str) -> Decimal | Problem:
+    try:
+        amount = Decimal(raw.strip())
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount <= 0:
+        return Problem(ProblemCode.INVALID_INPUT, "Give a positive amount.", "amount")
+    if amount != quantize(amount, currency):
+        return Problem(
+            ProblemCode.INVALID_INPUT,
+            f"{currency} amounts have {minor_digits(currency)} decimal digits.",
+            "amount",
+        )
+    return quantize(amount, currency)
+
+
+class Billing:
+    def __init__(self, *, clock: Clock, gateway: PaymentGateway, outbox: Outbox) -> None:
+        self.clock = clock
+        self.gateway = gateway
+        self.outbox = outbox
+
+    # Usage
+
+    async def record_usage(
+        self, account: Account, raw_amount: str, description: str
+    ) -> UsageRecord | Problem:
+        currency = _currency(account)
+        amount = parse_amount(raw_amount, currency)
+        if isinstance(amount, Problem):
+            return amount
+        text = description.strip()
+        if not 1 <= len(text) <= 200:
+            return Problem(
+                ProblemCode.INVALID_INPUT,
+                "Describe the usage in 1 to 200 characters.",
+                "description",
+            )
+        usage = await UsageRecord.create(
+            account_id=account.id,
+            amount=str(amount),
+            currency=currency,
+            description=text,
+            occurred_at=self.clock.now(),
+        )
+        if account.arrears_risk:
+            await self._bill_at_once(account, usage)
+        return usage
+
+    async def _bill_at_once(self, account: Account, usage: UsageRecord) -> None:
+        bill = await self._issue(
+            account,
+            kind=BillKind.IMMEDIATE,
+            key=f"immediate:{usage.id}",
+            start=usage.occurred_at.date(),
+            end=usage.occurred_at.date(),
+            usage=[usage],
+        )
+        if bill is not None:
+            await self._charge(bill)
+
+    # The monthly run
+
+    async def run(self, today: date) -> RunReport:
+        """On the 3rd: bill last month. Any day: retry the charges that are due."""
+        issued = 0
+        period = None
+        if today.day == BILLING_DAY:
+            start = previous_month(today)
+            period = period_key(start)
+            issued = await self._bill_month(start)
+            await BillingRun.get_or_create(
+                period=period, defaults={"completed_at": self.clock.now()}
+            )
+        charged = await self._retry_due()
+        return RunReport(period=period, bills_issued=issued, charges_attempted=charged)
+
+    async def _bill_month(self, start: date) -> int:
+        end = next_month(start)
+        issued = 0
+        postpaid = await PaymentCard.filter(is_default=True).values_list("account_id", flat=True)
+        for account in await Account.filter(id__in=list(postpaid)):
+            usage = await UsageRecord.filter(
+                account_id=account.id,
+                bill_id=None,
+                occurred_at__gte=_midnight(start),
+                occurred_at__lt=_midnight(end),
+            ).order_by("occurred_at")
+            if not usage:
+                continue
+            bill = await self._issue(
+                account,
+                kind=BillKind.MONTHLY,
+                key=period_key(start),
+                start=start,
+                end=end - timedelta(days=1),
+                usage=usage,
+            )
+            if bill is not None:
+                issued += 1
+                await self._charge(bill)
+        return issued
+
+    async def _issue(
+        self,
+        account: Account,
+        *,
+        kind: BillKind,
+        key: str,
+        start: date,
+        end: date,
+        usage: list[UsageRecord],
+    ) -> Bill | None:
+        """One bill for the usage; None when this account and period already have one."""
+        region = find_region(account.region_code)
+        assert region is not None
+        currency = region.currency
+        subtotal = sum((Decimal(u.amount) for u in usage), Decimal(0))
+        tax = quantize(subtotal * region.tax_rate_percent / 100, currency)
+        total = quantize(subtotal + tax, currency)
+        now = self.clock.now()
+        try:
+            async with in_transaction():
+                bill = await Bill.create(
+                    account_id=account.id,
+                    number=f"B-{start.year:04d}{start.month:02d}-{secrets.token_hex(4).upper()}",
+                    kind=kind,
+                    period_key=key,
+                    period_start=start,
+                    period_end=end,
+                    currency=currency,
+                    tax_rate_percent=str(region.tax_rate_percent),
+                    subtotal=str(quantize(subtotal, currency)),
+                    tax=str(tax),
+                    total=str(total),
+                    issued_at=now,
+                )
+                for item in usage:
+                    await BillLine.create(
+                        bill_id=bill.id,
+                        description=item.description,
+                        amount=item.amount,
+                        occurred_at=item.occurred_at,
+                    )
+                await UsageRecord.filter(id__in=[u.id for u in usage], bill_id=None).update(
+                    bill_id=bill.id
+                )
+        except IntegrityError:
+            return None  # another run (or process) issued it first
+        await self.outbox.send_email(
+            account.email_display,
+            messages.bill_issued(
+                bill.number,
+                f"{start.isoformat()} to {end.isoformat()}",
+                [(u.description, f"{u.amount} {currency}") for u in usage],
+                {
+                    "subtotal": f"{bill.subtotal} {currency}",
+                    "rate": str(region.tax_rate_percent),
+                    "tax": f"{bill.tax} {currency}",
+                    "total": f"{bill.total} {currency}",
+                },
+            ),
+        )
+        log.info("bill %s issued to account %s", bill.number, account.id)
+        return bill
+
+    # Charging
+
+    async def _retry_due(self) -> int:
+        due = await Bill.filter(status=BillStatus.UNPAID, next_charge_at__lte=self.clock.now())
+        for bill in due:
+            await self._charge(bill)
+        return len(due)
+
+    async def _charge(self, bill: Bill) -> None:
+        attempt = bill.charge_attempts
+        # One charge per attempt, whoever runs it: claim the attempt first.
+        claimed = await Bill.filter(
+            id=bill.id, status=BillStatus.UNPAID, charge_attempts=attempt
+        ).update(charge_attempts=F("charge_attempts") + 1, next_charge_at=None)
+        if not claimed:
+            return
+        card = await PaymentCard.filter(account_id=bill.account_id, is_default=True).first()
+        outcome = None
+        if card is not None:
+            outcome = await self.gateway.charge_off_session(
+                token=card.gateway_payment_method,
+                amount=Money.of(bill.total, bill.currency),
+                idempotency_key=f"bill:{bill.id}:{attempt}",
+            )
+        now = self.clock.now()
+        if outcome is not None and outcome.succeeded:
+            await Bill.filter(id=bill.id).update(
+                status=BillStatus.PAID, paid_at=now, last_charge_error=None
+            )
+            log.info("bill %s paid", bill.number)
+            return
+        failures = attempt + 1
+        retry_at = (
+            _midnight(bill.issued_at.date() + timedelta(days=RETRY_AFTER_DAYS[failures - 1]))
+            if failures <= len(RETRY_AFTER_DAYS)
+            else None
+        )
+        await Bill.filter(id=bill.id).update(
+            next_charge_at=retry_at,
+            last_charge_error=(outcome.failure_code if outcome else "no_default_card") or "failed",
+        )
+        account = await Account.get(id=bill.account_id)
+        await self.outbox.send_email(
+            account.email_display,
+            messages.bill_payment_failed(
+                bill.number,
+                f"{bill.total} {bill.currency}",
+                retry_at.date().isoformat() if retry_at else None,
+            ),
+        )
+        if retry_at is None:
+            await self.flag_arrears(account, f"bill {bill.number} unpaid after every retry")
+
+    # Arrears risk
+
+    async def flag_arrears(self, account: Account, reason: str) -> Account:
+        await Account.filter(id=account.id).update(arrears_risk=True, arrears_reason=reason[:200])
+        log.info("account %s flagged for arrears risk", account.id)
+        return await Account.get(id=account.id)
+
+    async def clear_arrears(self, account: Account) -> Account:
+        await Account.filter(id=account.id).update(arrears_risk=False, arrears_reason=None)
+        return await Account.get(id=account.id)
+
+    # Reading
+
+    async def next_bill_date(self, account: Account) -> date | None:
+        """The next 3rd on which this account's usage is billed; None before it is post-paid."""
+        first_card = await PaymentCard.filter(account_id=account.id).order_by("bound_at").first()
+        if first_card is None:
+            return None
+        today = self.clock.now().date()
+        last_month = previous_month(today)
+        # Last month is still to bill (on the 3rd of this month) if it was post-paid then and
+        # its run has not completed yet.
+        if first_card.bound_at.date() < month_start(today) and not await BillingRun.exists(
+            period=period_key(last_month)
+        ):
+            return month_start(today).replace(day=BILLING_DAY)
+        return next_month(month_start(today)).replace(day=BILLING_DAY)
+
+    async def run_daily(self) -> None:
+        """`onramp serve`'s billing: the same run, once an hour, safe in every process."""
+        while True:
+            try:
+                await self.run(self.clock.now().date())
+            except Exception:
+                log.exception("billing run failed")
+            await asyncio.sleep(RUN_INTERVAL_S)
+
+
+def _currency(account: Account) -> str:
+    region = find_region(account.region_code)
+    assert region is not None
+    return region.currency
