@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 
 from api.settings import Settings, UnsafeSettingsError
 
@@ -51,6 +52,62 @@ def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _billing(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_billing_command(args, settings))
+
+
+async def _billing_command(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime, time
+
+    from tortoise import Tortoise
+
+    from api.app import build_runtime
+    from models.accounts import Account, AccountKind
+    from models.config import tortoise_config
+    from services.clock import FrozenClock, SystemClock
+    from services.emails import parse_email
+    from services.problems import Problem
+
+    clock = (
+        FrozenClock(datetime.combine(args.date, time.min, tzinfo=UTC))
+        if getattr(args, "date", None)
+        else SystemClock()
+    )
+    services = build_runtime(settings, clock, None)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        if args.billing_command == "run":
+            report = await services.billing.run(clock.now().date())
+            print(
+                f"onramp: billing run for {clock.now().date()}: "
+                + (f"{report.bills_issued} bill(s) for {report.period}, " if report.period else "")
+                + f"{report.charges_attempted} retried charge(s)"
+            )
+            return 0
+        email = parse_email(args.email)
+        account = None
+        if not isinstance(email, Problem):
+            account = await Account.get_or_none(email=email.key, kind=AccountKind(args.kind))
+        if account is None:
+            print(f"onramp: no {args.kind} account has the email {args.email}", file=sys.stderr)
+            return 1
+        if args.billing_command == "record-usage":
+            usage = await services.billing.record_usage(account, args.amount, args.description)
+            if isinstance(usage, Problem):
+                print(f"onramp: {usage.message}", file=sys.stderr)
+                return 1
+            print(f"onramp: recorded {usage.amount} {usage.currency} for {args.email}")
+        elif args.billing_command == "flag-arrears":
+            await services.billing.flag_arrears(account, args.reason)
+            print(f"onramp: {args.email} is flagged for arrears risk")
+        else:
+            await services.billing.clear_arrears(account)
+            print(f"onramp: {args.email} is no longer flagged for arrears risk")
+        return 0
+    finally:
+        await Tortoise.close_connections()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="onramp", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -63,6 +120,26 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         run=_export_schema
     )
+    billing = commands.add_parser("billing", help="post-paid billing").add_subparsers(
+        dest="billing_command", required=True
+    )
+    kinds = ["HUAWEI_ID", "HUAWEI_CLOUD"]
+    usage = billing.add_parser("record-usage", help="record an expense of an account")
+    usage.add_argument("--email", required=True)
+    usage.add_argument("--kind", choices=kinds, default="HUAWEI_ID")
+    usage.add_argument("--amount", required=True, help="in the account's billing currency")
+    usage.add_argument("--description", required=True)
+    run = billing.add_parser("run", help="issue the monthly bills (on the 3rd) and retry charges")
+    run.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (default: today, UTC)")
+    flag = billing.add_parser("flag-arrears", help="bill this account as it spends")
+    flag.add_argument("--email", required=True)
+    flag.add_argument("--kind", choices=kinds, default="HUAWEI_ID")
+    flag.add_argument("--reason", required=True)
+    clear = billing.add_parser("clear-arrears", help="lift the arrears-risk flag")
+    clear.add_argument("--email", required=True)
+    clear.add_argument("--kind", choices=kinds, default="HUAWEI_ID")
+    for command in (usage, run, flag, clear):
+        command.set_defaults(run=_billing)
     return root
 
 

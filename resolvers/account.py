@@ -14,6 +14,7 @@ from strawberry.types import Info
 from models.accounts import Account
 from models.cards import PaymentCard
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
+from resolvers.billing import BillConnection, bills_of
 from resolvers.payment import (
     BillingProfile,
     PaymentCardType,
@@ -306,6 +307,16 @@ class AccountType(relay.Node):
     @strawberry.field
     async def billing(self, info: Info) -> BillingProfile:
         return await billing_profile(self.model, info)
+
+    @strawberry.field(description="The account's post-paid bills, newest first.")
+    async def bills(
+        self,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> BillConnection:
+        return await bills_of(self.model.id, first=first, last=last, after=after, before=before)
 
     @strawberry.field
     async def service_tickets(self, info: Info) -> list[ServiceTicketType]:

@@ -98,7 +98,7 @@ class PaymentGatewayConfig:
     )
 
 
-async def _own_rows(model: Any, info: Info, node_ids: Any) -> list[Any]:
+async def own_rows(model: Any, info: Info, node_ids: Any) -> list[Any]:
     """The rows of the signed-in account among the ids; None in place of any other."""
     session = await info.context.session()
     wanted = [_uuid(node_id) for node_id in node_ids]
@@ -149,7 +149,7 @@ class PaymentCardType(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[PaymentCardType | None]:
         return [
-            cls.from_model(r) if r else None for r in await _own_rows(PaymentCard, info, node_ids)
+            cls.from_model(r) if r else None for r in await own_rows(PaymentCard, info, node_ids)
         ]
 
 
@@ -258,7 +258,7 @@ class CardBindingAttemptType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[CardBindingAttemptType | None]:
-        rows = await _own_rows(CardBindingAttempt, info, node_ids)
+        rows = await own_rows(CardBindingAttempt, info, node_ids)
         return [cls.from_model(r) if r else None for r in rows]
 
 
@@ -309,7 +309,7 @@ class ServiceTicketType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[ServiceTicketType | None]:
-        rows = await _own_rows(ServiceTicket, info, node_ids)
+        rows = await own_rows(ServiceTicket, info, node_ids)
         return [cls.from_model(r) if r else None for r in rows]
 
 

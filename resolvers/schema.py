@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
+from resolvers.billing import BillType
 from resolvers.nodes import NodeQuery
 from resolvers.onboarding import OnboardingMutation
 from resolvers.payment import (
@@ -111,6 +112,7 @@ def build_schema() -> OnrampSchema:
             CardBindingAttemptType,
             PaymentCardType,
             ServiceTicketType,
+            BillType,
         ],
         extensions=_extensions(),
     )

@@ -1,0 +1,271 @@
+"""Post-paid billing with a fixed clock: the 3rd, boundaries, currencies, tax, retries, arrears."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from models.accounts import Account
+from models.billing import Bill, BillStatus
+from models.sandbox import SandboxCharge
+from services.clock import FrozenClock
+from tests.conftest import TEST_SECRET, GraphQLClient, http_client, outbox
+from tests.flows import (
+    answer_bank,
+    attempt_until,
+    bearer,
+    bind,
+    login_payload,
+    ready_for_card,
+    tokenize,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+BILLS = """{ me { billing { nextBillDate arrearsRisk } bills { edges { node {
+  number kind status period { start end } subtotal { amount currency } taxRatePercent
+  tax { amount currency } total { amount currency } issuedAt paidAt
+  lines { description amount { amount currency } } } } } } }"""
+
+
+def at(year: int, month: int, day: int, hour: int = 12) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+async def _postpaid(app, email: str, region: str = "DE", card: str = "4242 4242 4242 4242"):
+    """An account with a bound card; returns its model and a signed-in client."""
+    gql = GraphQLClient(http_client(app, client_ip=f"192.0.2.{len(email) % 200 + 1}"))
+    await ready_for_card(gql, app, email, region=region)
+    payment_method = (await tokenize(gql, card)).json()["id"]
+    started = (await bind(gql, payment_method, "bill-card"))["attempt"]
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    await attempt_until(gql, started["id"], lambda a: a["status"] == "SUCCEEDED")
+    return await Account.get(email=email), gql
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(at(2026, 10, 20))
+
+
+@pytest.fixture
+async def billing_app(app_factory, clock):
+    async with app_factory(clock=clock, limit_codes_per_destination="50/minute") as app:
+        yield app
+
+
+async def test_the_3rd_bills_last_month_with_tax_and_charges_the_card(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, gql = await _postpaid(billing_app, "eva@example.com")
+    clock._now = at(2026, 11, 10)
+    await billing.record_usage(account, "10.00", "Elastic Cloud Server, 100 hours")
+    await billing.record_usage(account, "0.50", "Object storage, 5 GB")
+    clock._now = at(2026, 12, 2)
+    assert (await billing.run(date(2026, 12, 2))).bills_issued == 0
+
+    clock._now = at(2026, 12, 3, 1)
+    report = await billing.run(date(2026, 12, 3))
+
+    [bill] = await Bill.all()
+    assert report.bills_issued == 1
+    assert report.period == "2026-11"
+    assert (bill.period_start, bill.period_end) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert (bill.subtotal, bill.tax, bill.total) == ("10.50", "2.00", "12.50")  # 19 % of 10.50
+    assert bill.status is BillStatus.PAID
+    assert bill.paid_at is not None
+    kinds = [m["kind"] for m in await outbox(billing_app)]
+    assert "bill-issued" in kinds
+
+
+async def test_a_run_twice_makes_one_bill_and_one_charge(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    clock._now = at(2026, 11, 5)
+    await billing.record_usage(account, "3.00", "Compute")
+    clock._now = at(2026, 12, 3)
+    await billing.run(date(2026, 12, 3))
+    again = await billing.run(date(2026, 12, 3))
+    assert again.bills_issued == 0
+    assert await Bill.all().count() == 1
+    assert await SandboxCharge.filter(off_session=True).count() == 1
+
+
+async def test_no_usage_no_bill(billing_app, clock) -> None:
+    await _postpaid(billing_app, "eva@example.com")
+    clock._now = at(2026, 11, 3)
+    assert (await billing_app.state.services.billing.run(date(2026, 11, 3))).bills_issued == 0
+    assert await Bill.all().count() == 0
+
+
+async def test_month_and_year_boundaries(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    clock._now = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+    await billing.record_usage(account, "1.00", "last second of the year")
+    clock._now = datetime(2027, 1, 1, 0, 0, 0, tzinfo=UTC)
+    await billing.record_usage(account, "2.00", "first second of the year")
+    clock._now = at(2027, 1, 3)
+    await billing.run(date(2027, 1, 3))
+    clock._now = at(2027, 2, 3)
+    await billing.run(date(2027, 2, 3))
+
+    bills = {b.period_start: b for b in await Bill.all()}
+    assert set(bills) == {date(2026, 12, 1), date(2027, 1, 1)}
+    assert bills[date(2026, 12, 1)].subtotal == "1.00"
+    assert bills[date(2026, 12, 1)].period_end == date(2026, 12, 31)
+    assert bills[date(2027, 1, 1)].subtotal == "2.00"
+    assert bills[date(2027, 1, 1)].number.startswith("B-202701-")
+
+
+@pytest.mark.parametrize(
+    ("region", "amounts", "expected"),
+    [
+        # JPY has no minor digits; 10 % of 1234 is 123.4, rounded half-up to 123.
+        ("JP", ["1234", "1"], ("1235", "124", "1359")),
+        # BHD has three; 10 % of 1.235 is 0.1235, rounded half-up to 0.124.
+        ("BH", ["1.235"], ("1.235", "0.124", "1.359")),
+        # Half-up at the half: 19 % of 0.50 is 0.095 -> 0.10.
+        ("DE", ["0.50"], ("0.50", "0.10", "0.60")),
+    ],
+)
+async def test_currencies_and_tax_rounding(billing_app, clock, region, amounts, expected) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com", region=region)
+    clock._now = at(2026, 11, 15)
+    for amount in amounts:
+        assert not hasattr(await billing.record_usage(account, amount, "usage"), "code")
+    clock._now = at(2026, 12, 3)
+    await billing.run(date(2026, 12, 3))
+    bill = await Bill.get()
+    assert (bill.subtotal, bill.tax, bill.total) == expected
+
+
+async def test_amounts_keep_the_currencys_minor_digits(billing_app) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com", region="JP")
+    for bad in ("1.5", "-3", "0", "abc", "NaN"):
+        problem = await billing.record_usage(account, bad, "usage")
+        assert problem.code == "INVALID_INPUT", bad
+
+
+async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com", card="4000 0000 0000 0341")
+    clock._now = at(2026, 11, 15)
+    await billing.record_usage(account, "5.00", "Compute")
+    clock._now = at(2026, 12, 3)
+    await billing.run(date(2026, 12, 3))
+
+    bill = await Bill.get()
+    assert bill.status is BillStatus.UNPAID
+    assert bill.next_charge_at == datetime(2026, 12, 4, tzinfo=UTC)
+    attempts = [bill.charge_attempts]
+    for day, next_retry in ((4, date(2026, 12, 6)), (6, date(2026, 12, 10)), (10, None)):
+        clock._now = at(2026, 12, day)
+        await billing.run(date(2026, 12, day))
+        bill = await Bill.get()
+        attempts.append(bill.charge_attempts)
+        assert (bill.next_charge_at.date() if bill.next_charge_at else None) == next_retry
+    assert attempts == [1, 2, 3, 4]
+    assert bill.status is BillStatus.UNPAID
+    assert (await Account.get(id=account.id)).arrears_risk
+    failures = [m for m in await outbox(billing_app) if m["kind"] == "bill-payment-failed"]
+    assert len(failures) == 4
+
+
+async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    account = await billing.flag_arrears(account, "manual review")
+    clock._now = at(2026, 11, 15)
+    await billing.record_usage(account, "7.00", "Compute")
+
+    [bill] = await Bill.all()
+    assert bill.kind == "IMMEDIATE"
+    assert bill.status is BillStatus.PAID
+    assert bill.total == "8.33"
+
+    account = await billing.clear_arrears(account)
+    await billing.record_usage(account, "1.00", "Compute")
+    assert await Bill.all().count() == 1  # back to the monthly bill
+    clock._now = at(2026, 12, 3)
+    await billing.run(date(2026, 12, 3))
+    monthly = await Bill.get(kind="MONTHLY")
+    assert monthly.subtotal == "1.00"  # the usage billed at once is not billed again
+
+
+async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, gql = await _postpaid(billing_app, "eva@example.com")
+    clock._now = at(2026, 11, 2)
+    await billing.record_usage(account, "4.00", "Compute")
+    clock._now = at(2026, 12, 2)
+    gql.headers = bearer((await login_payload(gql, "eva@example.com"))["session"]["token"])
+    before = (await gql(BILLS))["data"]["me"]
+    clock._now = at(2026, 12, 3)
+    await billing.run(date(2026, 12, 3))
+    after = (await gql(BILLS))["data"]["me"]
+
+    assert before["billing"]["nextBillDate"] == "2026-12-03"
+    assert before["bills"]["edges"] == []
+    assert after["billing"]["nextBillDate"] == "2027-01-03"
+    [edge] = after["bills"]["edges"]
+    bill = edge["node"]
+    assert bill["status"] == "PAID"
+    assert bill["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+    assert bill["total"] == {"amount": "4.76", "currency": "EUR"}
+    assert bill["tax"] == {"amount": "0.76", "currency": "EUR"}
+    assert bill["lines"] == [
+        {"description": "Compute", "amount": {"amount": "4.00", "currency": "EUR"}}
+    ]
+
+
+async def test_the_billing_commands(billing_app, clock, database_url) -> None:
+    await _postpaid(billing_app, "eva@example.com")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONRAMP_")}
+    env |= {"ONRAMP_DATABASE_URL": database_url, "ONRAMP_SECRET_KEY": TEST_SECRET}
+
+    def onramp(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "api", "billing", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    recorded = onramp(
+        "record-usage", "--email", "EVA@example.com", "--amount", "2.50", "--description", "Compute"
+    )
+    unknown = onramp(
+        "record-usage", "--email", "nobody@example.com", "--amount", "1", "--description", "x"
+    )
+    bad = onramp(
+        "record-usage", "--email", "eva@example.com", "--amount", "1.234", "--description", "x"
+    )
+    flagged = onramp("flag-arrears", "--email", "eva@example.com", "--reason", "chargeback")
+    flag_state = (await Account.get(email="eva@example.com")).arrears_risk
+    cleared = onramp("clear-arrears", "--email", "eva@example.com")
+    today = datetime.now(UTC).date()
+    third = (today.replace(day=1) + timedelta(days=32)).replace(day=3)
+    ran = onramp("run", "--date", third.isoformat())
+
+    assert recorded.returncode == 0, recorded.stderr
+    assert unknown.returncode == 1
+    assert "nobody@example.com" in unknown.stderr
+    assert bad.returncode == 1
+    assert flagged.returncode == 0
+    assert flag_state
+    assert cleared.returncode == 0
+    assert not (await Account.get(email="eva@example.com")).arrears_risk
+    assert ran.returncode == 0, ran.stderr
+    assert "1 bill(s)" in ran.stdout
+    assert (await Bill.get()).subtotal == "2.50"
+    assert Decimal((await Bill.get()).total) == Decimal("2.98")
