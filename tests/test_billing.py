@@ -61,14 +61,14 @@ async def billing_app(app_factory, clock):
 
 async def test_the_3rd_bills_last_month_with_tax_and_charges_the_card(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
-    account, gql = await _postpaid(billing_app, "eva@example.com")
-    clock._now = at(2026, 11, 10)
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    clock.set(at(2026, 11, 10))
     await billing.record_usage(account, "10.00", "Elastic Cloud Server, 100 hours")
     await billing.record_usage(account, "0.50", "Object storage, 5 GB")
-    clock._now = at(2026, 12, 2)
+    clock.set(at(2026, 12, 2))
     assert (await billing.run(date(2026, 12, 2))).bills_issued == 0
 
-    clock._now = at(2026, 12, 3, 1)
+    clock.set(at(2026, 12, 3, 1))
     report = await billing.run(date(2026, 12, 3))
 
     [bill] = await Bill.all()
@@ -85,9 +85,9 @@ async def test_the_3rd_bills_last_month_with_tax_and_charges_the_card(billing_ap
 async def test_a_run_twice_makes_one_bill_and_one_charge(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com")
-    clock._now = at(2026, 11, 5)
+    clock.set(at(2026, 11, 5))
     await billing.record_usage(account, "3.00", "Compute")
-    clock._now = at(2026, 12, 3)
+    clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
     again = await billing.run(date(2026, 12, 3))
     assert again.bills_issued == 0
@@ -97,7 +97,7 @@ async def test_a_run_twice_makes_one_bill_and_one_charge(billing_app, clock) -> 
 
 async def test_no_usage_no_bill(billing_app, clock) -> None:
     await _postpaid(billing_app, "eva@example.com")
-    clock._now = at(2026, 11, 3)
+    clock.set(at(2026, 11, 3))
     assert (await billing_app.state.services.billing.run(date(2026, 11, 3))).bills_issued == 0
     assert await Bill.all().count() == 0
 
@@ -105,13 +105,13 @@ async def test_no_usage_no_bill(billing_app, clock) -> None:
 async def test_month_and_year_boundaries(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com")
-    clock._now = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+    clock.set(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
     await billing.record_usage(account, "1.00", "last second of the year")
-    clock._now = datetime(2027, 1, 1, 0, 0, 0, tzinfo=UTC)
+    clock.set(datetime(2027, 1, 1, 0, 0, 0, tzinfo=UTC))
     await billing.record_usage(account, "2.00", "first second of the year")
-    clock._now = at(2027, 1, 3)
+    clock.set(at(2027, 1, 3))
     await billing.run(date(2027, 1, 3))
-    clock._now = at(2027, 2, 3)
+    clock.set(at(2027, 2, 3))
     await billing.run(date(2027, 2, 3))
 
     bills = {b.period_start: b for b in await Bill.all()}
@@ -136,10 +136,10 @@ async def test_month_and_year_boundaries(billing_app, clock) -> None:
 async def test_currencies_and_tax_rounding(billing_app, clock, region, amounts, expected) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com", region=region)
-    clock._now = at(2026, 11, 15)
+    clock.set(at(2026, 11, 15))
     for amount in amounts:
         assert not hasattr(await billing.record_usage(account, amount, "usage"), "code")
-    clock._now = at(2026, 12, 3)
+    clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
     bill = await Bill.get()
     assert (bill.subtotal, bill.tax, bill.total) == expected
@@ -156,9 +156,9 @@ async def test_amounts_keep_the_currencys_minor_digits(billing_app) -> None:
 async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com", card="4000 0000 0000 0341")
-    clock._now = at(2026, 11, 15)
+    clock.set(at(2026, 11, 15))
     await billing.record_usage(account, "5.00", "Compute")
-    clock._now = at(2026, 12, 3)
+    clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
 
     bill = await Bill.get()
@@ -166,7 +166,7 @@ async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app
     assert bill.next_charge_at == datetime(2026, 12, 4, tzinfo=UTC)
     attempts = [bill.charge_attempts]
     for day, next_retry in ((4, date(2026, 12, 6)), (6, date(2026, 12, 10)), (10, None)):
-        clock._now = at(2026, 12, day)
+        clock.set(at(2026, 12, day))
         await billing.run(date(2026, 12, day))
         bill = await Bill.get()
         attempts.append(bill.charge_attempts)
@@ -182,7 +182,7 @@ async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) ->
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com")
     account = await billing.flag_arrears(account, "manual review")
-    clock._now = at(2026, 11, 15)
+    clock.set(at(2026, 11, 15))
     await billing.record_usage(account, "7.00", "Compute")
 
     [bill] = await Bill.all()
@@ -193,7 +193,7 @@ async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) ->
     account = await billing.clear_arrears(account)
     await billing.record_usage(account, "1.00", "Compute")
     assert await Bill.all().count() == 1  # back to the monthly bill
-    clock._now = at(2026, 12, 3)
+    clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
     monthly = await Bill.get(kind="MONTHLY")
     assert monthly.subtotal == "1.00"  # the usage billed at once is not billed again
@@ -202,12 +202,12 @@ async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) ->
 async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
     account, gql = await _postpaid(billing_app, "eva@example.com")
-    clock._now = at(2026, 11, 2)
+    clock.set(at(2026, 11, 2))
     await billing.record_usage(account, "4.00", "Compute")
-    clock._now = at(2026, 12, 2)
+    clock.set(at(2026, 12, 2))
     gql.headers = bearer((await login_payload(gql, "eva@example.com"))["session"]["token"])
     before = (await gql(BILLS))["data"]["me"]
-    clock._now = at(2026, 12, 3)
+    clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
     after = (await gql(BILLS))["data"]["me"]
 
