@@ -15,6 +15,7 @@ from models.accounts import Account
 from models.cards import PaymentCard
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
 from resolvers.billing import BillConnection, bills_of
+from resolvers.nodes import own_rows
 from resolvers.payment import (
     BillingProfile,
     PaymentCardType,
@@ -223,24 +224,8 @@ class AccountMessageType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AccountMessageType | None]:
-        session = await info.context.session()
-        if session is None:
-            return [None for _ in node_ids]
-        wanted = [_uuid(node_id) for node_id in node_ids]
-        rows = {
-            m.id: m
-            for m in await AccountMessage.filter(
-                account_id=session.account_id, id__in=[w for w in wanted if w], withdrawn_at=None
-            )
-        }
-        return [cls.from_model(rows[w]) if w in rows else None for w in wanted]
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
+        rows = await own_rows(AccountMessage.filter(withdrawn_at=None), info, node_ids)
+        return [cls.from_model(row) if row else None for row in rows]
 
 
 @strawberry.type(name="Account")

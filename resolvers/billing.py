@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -11,24 +10,15 @@ from strawberry import relay
 from strawberry.types import Info
 
 from models.billing import Bill, BillLine
+from models.billing import BillKind as BillSort
+from models.billing import BillStatus as BillState
+from resolvers.nodes import own_rows
 from resolvers.pagination import PageInfo, newest_first
-from resolvers.payment import own_rows
 from resolvers.reference import MoneyType
 from services.money import Money
 
-
-@strawberry.enum
-class BillStatus(Enum):
-    UNPAID = "UNPAID"
-    PAID = "PAID"
-
-
-@strawberry.enum
-class BillKind(Enum):
-    MONTHLY = strawberry.enum_value("MONTHLY", description="Made on the 3rd for last month.")
-    IMMEDIATE = strawberry.enum_value(
-        "IMMEDIATE", description="Made as the usage was recorded, under arrears risk."
-    )
+BillStatus = strawberry.enum(BillState, name="BillStatus")
+BillKind = strawberry.enum(BillSort, name="BillKind")
 
 
 @strawberry.type
@@ -80,13 +70,13 @@ class BillType(relay.Node):
             id=str(bill.id),
             model=bill,
             number=bill.number,
-            kind=BillKind(bill.kind.value),
+            kind=bill.kind,
             period=BillPeriod(start=bill.period_start, end=bill.period_end),
             subtotal=money(bill.subtotal),
             tax_rate_percent=bill.tax_rate_percent,
             tax=money(bill.tax),
             total=money(bill.total),
-            status=BillStatus(bill.status.value),
+            status=bill.status,
             issued_at=bill.issued_at,
             paid_at=bill.paid_at,
         )

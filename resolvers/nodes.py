@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -32,3 +33,25 @@ def decode_id(value: str, type_name: str) -> UUID | None:
         return UUID(global_id.node_id) if global_id.type_name == type_name else None
     except (ValueError, TypeError):
         return None
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+async def own_rows(query: Any, info: Info, node_ids: Any) -> list[Any]:
+    """The rows of the signed-in account among the ids (in their order); None for the rest."""
+    session = await info.context.session()
+    wanted = [_uuid(node_id) for node_id in node_ids]
+    if session is None:
+        return [None for _ in wanted]
+    rows = {
+        row.id: row
+        for row in await query.filter(
+            account_id=session.account_id, id__in=[w for w in wanted if w]
+        )
+    }
+    return [rows.get(w) if w else None for w in wanted]

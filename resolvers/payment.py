@@ -15,9 +15,17 @@ from strawberry.types import Info
 from tortoise import timezone
 
 from models.accounts import Account
-from models.cards import BindingStatus, CardBindingAttempt, PaymentCard, ServiceTicket
+from models.cards import (
+    BindingStatus,
+    CardBindingAttempt,
+    FailureReason,
+    PaymentCard,
+    ServiceTicket,
+    TicketStatus,
+)
+from models.cards import DepositStatus as DepositState
 from resolvers.errors import UserError, user_errors
-from resolvers.nodes import decode_id
+from resolvers.nodes import decode_id, own_rows
 from resolvers.pagination import PageInfo, newest_first
 from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
@@ -29,53 +37,16 @@ from services.payments import Brand
 from services.problems import Problem
 from services.regions import find_region
 
-
-@strawberry.enum
-class CardBrand(Enum):
-    VISA = "visa"
-    MASTERCARD = "mastercard"
-    AMEX = "amex"
-    DISCOVER = "discover"
-    JCB = "jcb"
-    UNIONPAY = "unionpay"
-    DINERS = "diners"
-
-
+CardBrand = strawberry.enum(Brand, name="CardBrand")
 CardBindingStatus = strawberry.enum(BindingStatus, name="CardBindingStatus")
-
-
-@strawberry.enum
-class DepositStatus(Enum):
-    NOT_CHARGED = "NOT_CHARGED"
-    CHARGED = "CHARGED"
-    REFUND_PENDING = "REFUND_PENDING"
-    REFUNDED = "REFUNDED"
-
-
-@strawberry.enum
-class CardFailureReason(Enum):
-    DECLINED = "DECLINED"
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-    EXPIRED_CARD = "EXPIRED_CARD"
-    INCORRECT_CVC = "INCORRECT_CVC"
-    LOST_OR_STOLEN = "LOST_OR_STOLEN"
-    PROCESSING_ERROR = "PROCESSING_ERROR"
-    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
-    AUTHENTICATION_TIMEOUT = "AUTHENTICATION_TIMEOUT"
-    CARD_NOT_SUPPORTED = "CARD_NOT_SUPPORTED"
+DepositStatus = strawberry.enum(DepositState, name="DepositStatus")
+CardFailureReason = strawberry.enum(FailureReason, name="CardFailureReason")
+ServiceTicketStatus = strawberry.enum(TicketStatus, name="ServiceTicketStatus")
 
 
 @strawberry.enum
 class NextActionType(Enum):
     REDIRECT_TO_BANK = "REDIRECT_TO_BANK"
-
-
-@strawberry.enum
-class ServiceTicketStatus(Enum):
-    OPEN = "OPEN"
-    IN_PROGRESS = "IN_PROGRESS"
-    RESOLVED = "RESOLVED"
-    CLOSED = "CLOSED"
 
 
 @strawberry.type
@@ -98,28 +69,6 @@ class PaymentGatewayConfig:
     )
 
 
-async def own_rows(model: Any, info: Info, node_ids: Any) -> list[Any]:
-    """The rows of the signed-in account among the ids; None in place of any other."""
-    session = await info.context.session()
-    wanted = [_uuid(node_id) for node_id in node_ids]
-    if session is None:
-        return [None for _ in wanted]
-    rows = {
-        row.id: row
-        for row in await model.filter(
-            account_id=session.account_id, id__in=[w for w in wanted if w]
-        )
-    }
-    return [rows.get(w) if w else None for w in wanted]
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
-
-
 @strawberry.type(name="PaymentCard")
 class PaymentCardType(relay.Node):
     id: relay.NodeID[str]
@@ -135,7 +84,7 @@ class PaymentCardType(relay.Node):
     def from_model(cls, card: PaymentCard) -> PaymentCardType:
         return cls(
             id=str(card.id),
-            brand=CardBrand(card.brand),
+            brand=Brand(card.brand),
             last4=card.last4,
             expiry_month=card.expiry_month,
             expiry_year=card.expiry_year,
@@ -230,14 +179,14 @@ class CardBindingAttemptType(relay.Node):
             id=str(attempt.id),
             model=attempt,
             status=attempt.status,
-            brand=CardBrand(attempt.brand),
+            brand=Brand(attempt.brand),
             last4=attempt.last4,
             masked_number=_masked_number(attempt.first6, attempt.last4),
             holder_name=attempt.holder_name,
             expiry_month=attempt.expiry_month,
             expiry_year=attempt.expiry_year,
             deposit=MoneyType.of(Money.of(attempt.deposit_amount, attempt.deposit_currency)),
-            deposit_status=DepositStatus(attempt.deposit_status.value),
+            deposit_status=attempt.deposit_status,
             next_action=CardBindingNextAction(
                 type=NextActionType.REDIRECT_TO_BANK,
                 redirect_url=attempt.redirect_url,  # type: ignore[arg-type]
@@ -245,9 +194,7 @@ class CardBindingAttemptType(relay.Node):
             )
             if waiting
             else None,
-            failure_reason=CardFailureReason(attempt.failure_reason.value)
-            if attempt.failure_reason
-            else None,
+            failure_reason=attempt.failure_reason,
             result=result_sentence(attempt),
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,
@@ -301,7 +248,7 @@ class ServiceTicketType(relay.Node):
             number=ticket.number,
             subject=ticket.subject,
             description=ticket.description,
-            status=ServiceTicketStatus(ticket.status.value),
+            status=ticket.status,
             created_at=ticket.created_at,
         )
 
@@ -431,11 +378,7 @@ class PaymentQuery:
             name=services.gateway.name,
             tokenization_url=services.gateway.tokenization_url,
             publishable_key=services.gateway.publishable_key,
-            accepted_brands=[
-                CardBrand(brand.value)
-                for brand in Brand
-                if brand in services.cards.rules.accepted_brands
-            ],
+            accepted_brands=[b for b in Brand if b in services.cards.rules.accepted_brands],
             service_terms=AgreementType.from_agreement(terms, info),
         )
 
