@@ -164,4 +164,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.redis = None
     app.state.sockets = SocketRegistry()
+    app.state.tokenize_rule = Rule.parse("tokenizations-ip", settings.limit_tokenizations_per_ip)
     return app

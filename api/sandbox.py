@@ -11,7 +11,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from services.money import Money
 from services.payments import VerificationState
-from services.ratelimit import Rule
 from services.sandbox import CardError, CardFields, SandboxGateway
 
 PAGE_HEADERS = {
@@ -41,7 +40,7 @@ async def sandbox_tokenize(request: Request) -> Response:
     if request.headers.get("authorization") != f"Bearer {gateway.publishable_key}":
         return _error(401, "invalid_key", "Send the publishable key as a Bearer token.")
     services = request.app.state.services
-    rule = Rule.parse("tokenizations-ip", request.app.state.settings.limit_tokenizations_per_ip)
+    rule = request.app.state.tokenize_rule
     client_ip = request.client.host if request.client else "unknown"
     if await services.limiter.acquire((rule, client_ip)) is not None:
         return _error(429, "rate_limited", "Too many cards were entered. Try again later.")

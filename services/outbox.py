@@ -26,6 +26,7 @@ log = logging.getLogger("onramp.outbox")
 LEASE = timedelta(seconds=60)
 MAX_RETRY_DELAY = timedelta(hours=1)
 POLL_INTERVAL_S = 5.0
+BATCH = 20
 REDACTED = "[redacted after delivery]"
 
 
@@ -116,8 +117,8 @@ class Outbox:
     async def latest(self, limit: int) -> list[OutboxMessage]:
         return await OutboxMessage.all().order_by("-created_at").limit(limit)
 
-    async def deliver_due(self, batch: int = 20) -> int:
-        """Claims and sends what is due; returns how many were sent."""
+    async def deliver_due(self, batch: int = BATCH) -> int:
+        """Claims and sends what is due; returns how many it claimed."""
         now = self.clock.now()
         due = (
             await OutboxMessage.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
@@ -125,7 +126,7 @@ class Outbox:
             .order_by("next_attempt_at")
             .limit(batch)
         )
-        sent = 0
+        claimed_count = 0
         for row in due:
             claimed = (
                 await OutboxMessage.filter(id=row.id, status=DeliveryStatus.PENDING)
@@ -133,10 +134,11 @@ class Outbox:
                 .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
             )
             if claimed:
-                sent += await self._deliver(row, attempts=row.attempts + 1)
-        return sent
+                claimed_count += 1
+                await self._deliver(row, attempts=row.attempts + 1)
+        return claimed_count
 
-    async def _deliver(self, row: OutboxMessage, attempts: int) -> int:
+    async def _deliver(self, row: OutboxMessage, attempts: int) -> None:
         try:
             if row.channel is Channel.EMAIL and self.email_sender is not None:
                 await self.email_sender.send(row.recipient, row.subject, row.body)
@@ -159,7 +161,7 @@ class Outbox:
                 type(error).__name__,
                 int(delay.total_seconds()),
             )
-            return 0
+            return
         update: dict[str, object] = {
             "status": DeliveryStatus.SENT,
             "sent_at": self.clock.now(),
@@ -170,14 +172,15 @@ class Outbox:
             update |= {"body": REDACTED, "redacted": True}
         await OutboxMessage.filter(id=row.id).update(**update)
         log.info("%s %s to %s delivered", row.channel.lower(), row.kind, row.recipient)
-        return 1
 
     async def run(self) -> None:
         """Delivers until cancelled: at once when woken, and every few seconds regardless."""
         while True:
             self._wake.clear()
             try:
-                await self.deliver_due()
+                # A full batch means more may be waiting: go on without a pause.
+                while await self.deliver_due() == BATCH:
+                    pass
             except Exception:
                 log.exception("outbox delivery round failed")
             with contextlib.suppress(TimeoutError):

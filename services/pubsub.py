@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 class PubSub(Protocol):
     async def publish(self, channel: str, message: str) -> None: ...
 
-    def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[str]]: ...
+    def subscribe(self, *channels: str) -> AbstractAsyncContextManager[asyncio.Queue[str]]: ...
 
 
 class LocalPubSub:
