@@ -156,3 +156,22 @@ async def test_too_many_tokens_are_refused(gql) -> None:
     body = await gql(query)
     assert body["data"] is None
     assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_readyz_is_503_while_the_database_does_not_answer(
+    app_factory, is_postgres, tmp_path
+) -> None:
+    # Same dialect as this test process (it must not switch): a server nobody runs, or a
+    # "database file" that is a directory.
+    unreachable = (
+        "postgres://postgres@127.0.0.1:1/onramp" if is_postgres else f"sqlite://{tmp_path}"
+    )
+    async with (
+        app_factory(database_url=unreachable, truncate=False) as app,
+        http_client(app) as client,
+    ):
+        ready = await client.get("/readyz")
+        alive = await client.get("/healthz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"database": False}
+    assert alive.status_code == 200
