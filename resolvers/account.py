@@ -84,7 +84,7 @@ class EnterpriseDetails:
     company_name: str
     registration_number: str
     tax_id: str | None
-    address: Address
+    registered_address: Address
     contact_name: str
 
 
@@ -100,7 +100,7 @@ def details_of(details: AccountDetails) -> IndividualDetails | EnterpriseDetails
         company_name=details.company_name or "",
         registration_number=details.registration_number or "",
         tax_id=details.tax_id,
-        address=_required_address(details),
+        registered_address=_required_address(details),
         contact_name=details.contact_name or "",
     )
 

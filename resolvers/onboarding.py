@@ -98,7 +98,7 @@ class EnterpriseDetailsInput:
     company_name: str
     registration_number: str
     tax_id: str | None = None
-    address: AddressInput
+    registered_address: AddressInput
     contact_name: str
 
 
@@ -185,7 +185,7 @@ class OnboardingMutation:
                 company_name=enterprise.company_name,
                 registration_number=enterprise.registration_number,
                 tax_id=enterprise.tax_id,
-                address=enterprise.address.value(),
+                registered_address=enterprise.registered_address.value(),
                 contact_name=enterprise.contact_name,
             )
         outcome = await info.context.services.onboarding.complete_details(account, details)

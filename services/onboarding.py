@@ -154,7 +154,7 @@ class IndividualInput:
 class EnterpriseInput:
     company_name: str
     registration_number: str
-    address: AddressInput
+    registered_address: AddressInput
     contact_name: str
     tax_id: str | None = None
 
@@ -191,14 +191,14 @@ class _Fields:
         self.problems.append(Problem(ProblemCode.INVALID_INPUT, message, f"{self.prefix}.{name}"))
 
 
-def _address(fields: _Fields, address: AddressInput) -> dict[str, str | None]:
+def _address(fields: _Fields, name: str, address: AddressInput) -> dict[str, str | None]:
     return {
-        "address_line1": fields.text("address.line1", address.line1, 200, required=True),
-        "address_line2": fields.text("address.line2", address.line2, 200, required=False),
-        "address_city": fields.text("address.city", address.city, 100, required=True),
-        "address_state": fields.text("address.state", address.state, 100, required=False),
+        "address_line1": fields.text(f"{name}.line1", address.line1, 200, required=True),
+        "address_line2": fields.text(f"{name}.line2", address.line2, 200, required=False),
+        "address_city": fields.text(f"{name}.city", address.city, 100, required=True),
+        "address_state": fields.text(f"{name}.state", address.state, 100, required=False),
         "address_postal_code": fields.text(
-            "address.postalCode", address.postal_code, 20, required=True
+            f"{name}.postalCode", address.postal_code, 20, required=True
         ),
     }
 
@@ -225,7 +225,7 @@ def validate_details(
         values: dict[str, object] = {
             "type": DetailsType.INDIVIDUAL,
             "full_name": fields.text("fullName", details.full_name, 100, required=True),
-            **(_address(fields, details.address) if details.address else {}),
+            **(_address(fields, "address", details.address) if details.address else {}),
         }
     else:
         fields = _Fields("enterprise")
@@ -243,7 +243,7 @@ def validate_details(
             "registration_number": registration,
             "tax_id": _tax_id(fields, account.region_code, details.tax_id),
             "contact_name": fields.text("contactName", details.contact_name, 100, required=True),
-            **_address(fields, details.address),
+            **_address(fields, "registeredAddress", details.registered_address),
         }
     return fields.problems or values
 

@@ -89,7 +89,7 @@ ACCOUNT_FIELDS = """account { id securityPhone { regionCode masked verifiedAt }
   acceptedAgreements { acceptedAt agreement { key version } }
   details { __typename ... on IndividualDetails { fullName address { line1 city postalCode } }
     ... on EnterpriseDetails { companyName registrationNumber taxId contactName
-      enterpriseAddress: address { line1 line2 city state postalCode } } }
+      registeredAddress { line1 line2 city state postalCode } } }
   messages { id title body link readAt } }"""
 SET_SECURITY_PHONE = f"""mutation($input: VerifyPhoneInput!) {{
   setSecurityPhone(input: $input) {{ {ACCOUNT_FIELDS} {ERRORS} }} }}"""

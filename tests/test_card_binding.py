@@ -574,7 +574,7 @@ async def test_once_a_card_is_bound_the_details_type_is_locked(person) -> None:
         "enterprise": {
             "companyName": "Tanaka KK",
             "registrationNumber": "HRB-1",
-            "address": {"line1": "1 Main St", "city": "Berlin", "postalCode": "10115"},
+            "registeredAddress": {"line1": "1 Main St", "city": "Berlin", "postalCode": "10115"},
             "contactName": "Jun Tanaka",
         }
     }

@@ -43,7 +43,7 @@ ENTERPRISE = {
         "companyName": "Okafor Systems GmbH",
         "registrationNumber": "HRB-12345/B",
         "taxId": "DE136695976",
-        "address": {"line1": "Invalidenstr. 1", "city": "Berlin", "postalCode": "10115"},
+        "registeredAddress": {"line1": "Invalidenstr. 1", "city": "Berlin", "postalCode": "10115"},
         "contactName": "Amara Okafor",
     }
 }
@@ -374,7 +374,7 @@ async def test_enterprise_details_are_checked_field_by_field(member) -> None:
             "companyName": "   ",
             "registrationNumber": "AB",
             "taxId": "DE000000000",
-            "address": {"line1": "x" * 201, "city": "Berlin", "postalCode": "10115"},
+            "registeredAddress": {"line1": "x" * 201, "city": "Berlin", "postalCode": "10115"},
         }
     }
     refused = (await gql(COMPLETE_DETAILS, {"input": bad}))["data"]["completeAccountDetails"]
@@ -382,7 +382,7 @@ async def test_enterprise_details_are_checked_field_by_field(member) -> None:
         ("enterprise.companyName", "INVALID_INPUT"),
         ("enterprise.registrationNumber", "INVALID_INPUT"),
         ("enterprise.taxId", "INVALID_INPUT"),
-        ("enterprise.address.line1", "INVALID_INPUT"),
+        ("enterprise.registeredAddress.line1", "INVALID_INPUT"),
     }
     assert refused["account"] is None
 
@@ -390,7 +390,7 @@ async def test_enterprise_details_are_checked_field_by_field(member) -> None:
     assert saved["errors"] == []
     assert saved["account"]["details"]["__typename"] == "EnterpriseDetails"
     assert saved["account"]["details"]["taxId"] == "DE136695976"
-    assert saved["account"]["details"]["enterpriseAddress"]["city"] == "Berlin"
+    assert saved["account"]["details"]["registeredAddress"]["city"] == "Berlin"
 
 
 async def test_both_or_neither_kind_of_details_is_refused(member) -> None:
