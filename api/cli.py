@@ -62,11 +62,10 @@ async def _billing_command(args: argparse.Namespace, settings: Settings) -> int:
     from tortoise import Tortoise
 
     from api.app import build_runtime
-    from models.accounts import Account, AccountKind
+    from models.accounts import AccountKind
     from models.config import tortoise_config
     from services.clock import FrozenClock, SystemClock
-    from services.emails import parse_email
-    from services.problems import Problem
+    from services.problems import Refused
 
     clock = (
         FrozenClock(datetime.combine(args.date, time.min, tzinfo=UTC))
@@ -84,17 +83,15 @@ async def _billing_command(args: argparse.Namespace, settings: Settings) -> int:
                 + f"{report.charges_attempted} retried charge(s)"
             )
             return 0
-        email = parse_email(args.email)
-        account = None
-        if not isinstance(email, Problem):
-            account = await Account.get_or_none(email=email.key, kind=AccountKind(args.kind))
+        account = await services.accounts.find(args.email, AccountKind(args.kind))
         if account is None:
             print(f"onramp: no {args.kind} account has the email {args.email}", file=sys.stderr)
             return 1
         if args.billing_command == "record-usage":
-            usage = await services.billing.record_usage(account, args.amount, args.description)
-            if isinstance(usage, Problem):
-                print(f"onramp: {usage.message}", file=sys.stderr)
+            try:
+                usage = await services.billing.record_usage(account, args.amount, args.description)
+            except Refused as refused:
+                print(f"onramp: {refused.problems[0].message}", file=sys.stderr)
                 return 1
             print(f"onramp: recorded {usage.amount} {usage.currency} for {args.email}")
         elif args.billing_command == "flag-arrears":

@@ -1,14 +1,21 @@
-"""The UserError payload entry and its codes: expected failures are data, never exceptions."""
+"""The UserError payload entry and its codes: expected failures are data, never exceptions.
+
+Services refuse by raising `Refused`; `payload_mutation` is the one place that turns a
+refusal into the payload's `errors`, so a resolver only ever builds the successful payload.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
 
-from services.problems import Problem, ProblemCode
+from services.problems import Problem, ProblemCode, Refused
 
 ErrorCode = strawberry.enum(ProblemCode, name="ErrorCode")
 
@@ -35,6 +42,31 @@ def user_errors(problems: Iterable[Problem]) -> list[UserError]:
         UserError(field=p.field, code=p.code, message=p.message, retry_after=p.retry_after)
         for p in problems
     ]
+
+
+class RefusalsAsErrors(FieldExtension):
+    """Answers a service's refusal with the field's payload type, carrying its problems."""
+
+    payload: Callable[..., Any]
+
+    def apply(self, field: StrawberryField) -> None:
+        payload = field.type
+        if not callable(payload):
+            raise TypeError(f"{field.python_name} must return a payload type")
+        self.payload = payload
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except Refused as refused:
+            return self.payload(errors=user_errors(refused.problems))
+
+
+def payload_mutation(*, description: str | None = None) -> Any:
+    """`strawberry.mutation` for a field whose payload has `errors`: every mutation here."""
+    return strawberry.mutation(description=description, extensions=[RefusalsAsErrors()])
 
 
 UNAUTHENTICATED = "UNAUTHENTICATED"

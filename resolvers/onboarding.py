@@ -10,13 +10,12 @@ from strawberry.types import Info
 from models.accounts import Account
 from models.codes import CodePurpose
 from resolvers.account import AccountMessageType, AccountType
-from resolvers.errors import UserError, user_errors
+from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id
 from resolvers.registration import SendCodePayload
 from resolvers.session import require_account, require_session
 from services.onboarding import AddressInput as Address
 from services.onboarding import EnterpriseInput, IndividualInput
-from services.problems import Problem
 
 
 @strawberry.type
@@ -25,12 +24,8 @@ class AccountPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
     @classmethod
-    def of(cls, outcome: Account | Problem | list[Problem]) -> AccountPayload:
-        if isinstance(outcome, Problem):
-            return cls(errors=user_errors([outcome]))
-        if isinstance(outcome, list):
-            return cls(errors=user_errors(outcome))
-        return cls(account=AccountType.from_model(outcome))
+    def of(cls, account: Account) -> AccountPayload:
+        return cls(account=AccountType.from_model(account))
 
 
 @strawberry.type
@@ -115,7 +110,7 @@ class MarkMessagesReadInput:
 
 @strawberry.type
 class OnboardingMutation:
-    @strawberry.mutation
+    @payload_mutation()
     async def send_phone_code(self, info: Info, input: SendPhoneCodeInput) -> SendCodePayload:
         account = await require_account(info)
         outcome = await info.context.services.phones.send_code(
@@ -127,7 +122,7 @@ class OnboardingMutation:
         )
         return SendCodePayload.of(outcome)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def set_security_phone(self, info: Info, input: VerifyPhoneInput) -> AccountPayload:
         session = await require_session(info)
         outcome = await info.context.services.phones.set_security_phone(
@@ -140,12 +135,12 @@ class OnboardingMutation:
         )
         return AccountPayload.of(outcome)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def skip_security_phone(self, info: Info) -> AccountPayload:
         account = await require_account(info)
         return AccountPayload.of(await info.context.services.phones.skip_security_phone(account))
 
-    @strawberry.mutation(
+    @payload_mutation(
         description="Needs no security phone: a security phone still PENDING becomes SKIPPED."
     )
     async def enable_cloud_services(
@@ -158,17 +153,15 @@ class OnboardingMutation:
         )
         return AccountPayload.of(outcome)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def associate_mobile(self, info: Info, input: VerifyPhoneInput) -> AccountPayload:
         account = await require_account(info)
         outcome = await info.context.services.phones.associate_mobile(
             account, region_code=input.region_code, raw=input.phone_number, code=input.code
         )
-        if isinstance(outcome, Account):
-            await info.context.services.onboarding.refresh_continue_message(outcome)
         return AccountPayload.of(outcome)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def complete_account_details(
         self, info: Info, input: AccountDetailsInput
     ) -> AccountPayload:
@@ -191,15 +184,11 @@ class OnboardingMutation:
         outcome = await info.context.services.onboarding.complete_details(account, details)
         return AccountPayload.of(outcome)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def mark_messages_read(
         self, info: Info, input: MarkMessagesReadInput
     ) -> MarkMessagesReadPayload:
         account = await require_account(info)
         wanted = [decode_id(value, "AccountMessage") for value in input.message_ids]
-        outcome = await info.context.services.onboarding.mark_read(account, wanted)
-        if outcome and isinstance(outcome[0], Problem):
-            return MarkMessagesReadPayload(errors=user_errors(outcome))  # type: ignore[arg-type]
-        return MarkMessagesReadPayload(
-            messages=[AccountMessageType.from_model(m) for m in outcome]  # type: ignore[arg-type]
-        )
+        read = await info.context.services.onboarding.mark_read(account, wanted)
+        return MarkMessagesReadPayload(messages=[AccountMessageType.from_model(m) for m in read])

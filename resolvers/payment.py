@@ -24,7 +24,7 @@ from models.cards import (
     TicketStatus,
 )
 from models.cards import DepositStatus as DepositState
-from resolvers.errors import UserError, user_errors
+from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id, own_rows
 from resolvers.pagination import PageInfo, newest_first
 from resolvers.reference import AgreementType, MoneyType
@@ -34,7 +34,6 @@ from services.billing_dates import BILLING_DAY
 from services.card_binding import TERMINAL, channel, result_sentence
 from services.money import Money
 from services.payments import Brand
-from services.problems import Problem
 from services.regions import find_region
 
 CardBrand = strawberry.enum(Brand, name="CardBrand")
@@ -401,7 +400,7 @@ class PaymentQuery:
 
 @strawberry.type
 class PaymentMutation:
-    @strawberry.mutation(
+    @payload_mutation(
         description=(
             "On success the attempt is REQUIRES_ACTION with nextAction set; a payload with "
             "errors starts no attempt."
@@ -409,7 +408,7 @@ class PaymentMutation:
     )
     async def bind_card(self, info: Info, input: BindCardInput) -> BindCardPayload:
         account = await require_account(info)
-        outcome = await info.context.services.cards.bind(
+        attempt = await info.context.services.cards.bind(
             account,
             token=input.payment_method_token,
             accept_terms=input.accept_service_terms,
@@ -417,17 +416,15 @@ class PaymentMutation:
             idempotency_key=input.idempotency_key,
             caller=info.context.caller,
         )
-        if isinstance(outcome, Problem):
-            return BindCardPayload(errors=user_errors([outcome]))
-        return BindCardPayload(attempt=CardBindingAttemptType.from_model(outcome))
+        return BindCardPayload(attempt=CardBindingAttemptType.from_model(attempt))
 
-    @strawberry.mutation
+    @payload_mutation()
     async def submit_service_ticket(
         self, info: Info, input: SubmitServiceTicketInput
     ) -> ServiceTicketPayload:
         account = await require_account(info)
         given = input.card_binding_attempt_id is not None
-        outcome = await info.context.services.tickets.submit(
+        ticket = await info.context.services.tickets.submit(
             account,
             subject=input.subject,
             description=input.description,
@@ -436,9 +433,7 @@ class PaymentMutation:
             else None,
             attempt_given=given,
         )
-        if isinstance(outcome, list):
-            return ServiceTicketPayload(errors=user_errors(outcome))
-        return ServiceTicketPayload(ticket=ServiceTicketType.from_model(outcome))
+        return ServiceTicketPayload(ticket=ServiceTicketType.from_model(ticket))
 
 
 @strawberry.type

@@ -10,11 +10,10 @@ from strawberry.types import Info
 
 from models.accounts import AccountKind as Kind
 from resolvers.account import AccountType
-from resolvers.errors import UserError, user_errors
+from resolvers.errors import UserError, payload_mutation
 from resolvers.reference import AccountKind
 from services.accounts import SignedIn
 from services.codes import Sent
-from services.problems import Problem
 
 
 @strawberry.type
@@ -38,10 +37,8 @@ class SendCodePayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
     @classmethod
-    def of(cls, outcome: Sent | Problem) -> SendCodePayload:
-        if isinstance(outcome, Problem):
-            return cls(errors=user_errors([outcome]))
-        return cls(expires_at=outcome.expires_at, resend_available_at=outcome.resend_available_at)
+    def of(cls, sent: Sent) -> SendCodePayload:
+        return cls(expires_at=sent.expires_at, resend_available_at=sent.resend_available_at)
 
 
 @strawberry.type
@@ -115,21 +112,18 @@ class ResetPasswordInput:
     new_password: str
 
 
-def _signed_in(info: Info, outcome: SignedIn | Problem | list[Problem]) -> AuthPayload:
-    if isinstance(outcome, Problem):
-        return AuthPayload(errors=user_errors([outcome]))
-    if isinstance(outcome, list):
-        return AuthPayload(errors=user_errors(outcome))
-    info.context.cookie.set(outcome.session.token, outcome.session.expires_at)
+def _signed_in(info: Info, signed_in: SignedIn) -> AuthPayload:
+    session = signed_in.session
+    info.context.cookie.set(session.token, session.expires_at)
     return AuthPayload(
-        account=AccountType.from_model(outcome.account),
-        session=Session(token=outcome.session.token, expires_at=outcome.session.expires_at),
+        account=AccountType.from_model(signed_in.account),
+        session=Session(token=session.token, expires_at=session.expires_at),
     )
 
 
 @strawberry.type
 class RegistrationMutation:
-    @strawberry.mutation
+    @payload_mutation()
     async def send_registration_code(
         self, info: Info, input: SendRegistrationCodeInput
     ) -> SendCodePayload:
@@ -138,9 +132,9 @@ class RegistrationMutation:
             await accounts.send_registration_code(input.email, input.kind, info.context.caller)
         )
 
-    @strawberry.mutation
+    @payload_mutation()
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        outcome = await info.context.services.accounts.register(
+        signed_in = await info.context.services.accounts.register(
             kind=input.kind,
             region_code=input.region_code,
             raw_email=input.email,
@@ -148,16 +142,16 @@ class RegistrationMutation:
             password=input.password,
             caller=info.context.caller,
         )
-        return _signed_in(info, outcome)
+        return _signed_in(info, signed_in)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        outcome = await info.context.services.accounts.login(
+        signed_in = await info.context.services.accounts.login(
             input.email, input.password, input.kind, info.context.caller
         )
-        return _signed_in(info, outcome)
+        return _signed_in(info, signed_in)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def logout(self, info: Info) -> LogoutPayload:
         if info.context.token:
             await info.context.services.sessions.revoke(info.context.token)
@@ -165,21 +159,21 @@ class RegistrationMutation:
         info.context.cookie.clear()
         return LogoutPayload()
 
-    @strawberry.mutation
+    @payload_mutation()
     async def request_password_reset(
         self, info: Info, input: RequestPasswordResetInput
     ) -> SendCodePayload:
-        outcome = await info.context.services.accounts.request_password_reset(
+        sent = await info.context.services.accounts.request_password_reset(
             input.email,
             input.kind,
             info.context.caller,
             by_security_phone=input.channel is ResetChannel.SECURITY_PHONE,
         )
-        return SendCodePayload.of(outcome)
+        return SendCodePayload.of(sent)
 
-    @strawberry.mutation
+    @payload_mutation()
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
-        problems = await info.context.services.accounts.reset_password(
+        await info.context.services.accounts.reset_password(
             input.email, input.kind, input.code, input.new_password
         )
-        return ResetPasswordPayload(errors=user_errors(problems))
+        return ResetPasswordPayload()

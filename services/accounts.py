@@ -20,7 +20,7 @@ from services.emails import EmailAddress, parse_email
 from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
 from services.phones import Phones
-from services.problems import Problem, ProblemCode, Refused
+from services.problems import Problem, ProblemCode, Problems, Refused
 from services.ratelimit import BackoffPolicy, RateLimiter
 from services.regions import find_region
 from services.sessions import IssuedSession, Sessions
@@ -79,12 +79,9 @@ class Accounts:
 
     async def send_registration_code(
         self, raw_email: str, kind: AccountKind, caller: Caller
-    ) -> Sent | Problem:
+    ) -> Sent:
         email = parse_email(raw_email)
-        if isinstance(email, Problem):
-            return email
-        if refused := await self.codes.allow_send(email.key, caller.client_ip):
-            return refused
+        await self.codes.allow_send(email.key, caller.client_ip)
         if await Account.exists(email=email.key, kind=kind):
             # The owner learns of the attempt; the caller learns nothing.
             message = messages.account_exists(
@@ -105,39 +102,33 @@ class Accounts:
         email_code: str,
         password: str,
         caller: Caller,
-    ) -> SignedIn | list[Problem]:
-        problems: list[Problem] = []
+    ) -> SignedIn:
+        problems = Problems()
         region = find_region(region_code)
         if region is None:
-            problems.append(
-                Problem(
-                    ProblemCode.UNKNOWN_REGION,
-                    "Choose one of the countries or regions on the list.",
-                    "regionCode",
-                )
+            problems.add(
+                ProblemCode.UNKNOWN_REGION,
+                "Choose one of the countries or regions on the list.",
+                "regionCode",
             )
-        if policy_problem := _password_problem(password, "password"):
-            problems.append(policy_problem)
-        email = parse_email(raw_email)
+        with problems.collecting():
+            _check_password_policy(password, "password")
+        email: EmailAddress | None = None
         checked: Checked | None = None
-        if isinstance(email, Problem):
-            problems.append(email)
-        else:
-            outcome = await self.codes.check(
+        with problems.collecting():
+            email = parse_email(raw_email)
+            checked = await self.codes.check(
                 CodePurpose.REGISTRATION, email.key, kind, email_code, "emailCode"
             )
-            if isinstance(outcome, Problem):
-                problems.append(outcome)
-            else:
-                checked = outcome
-        if problems or checked is None or region is None or isinstance(email, Problem):
-            return problems
+        problems.refuse_if_any()
+        assert region is not None
+        assert email is not None
+        assert checked is not None
 
         password_hash = await self.passwords.hash(password)
         try:
             async with in_transaction():
-                if used := await self.codes.consume(checked, "emailCode"):
-                    raise Refused(used)
+                await self.codes.consume(checked, "emailCode")
                 account = await Account.create(
                     kind=kind,
                     email=email.key,
@@ -145,10 +136,8 @@ class Accounts:
                     region_code=region.code,
                     password_hash=password_hash,
                 )
-        except Refused as refused:
-            return refused.problems
         except IntegrityError:
-            return [_already_registered()]
+            raise _already_registered() from None
         session = await self.sessions.start(account, caller.client_ip, caller.user_agent)
         return SignedIn(account, session)
 
@@ -156,20 +145,21 @@ class Accounts:
 
     async def login(
         self, raw_email: str, password: str, kind: AccountKind, caller: Caller
-    ) -> SignedIn | Problem:
-        email = parse_email(raw_email)
-        email_key = email.key if isinstance(email, EmailAddress) else raw_email.strip().casefold()
+    ) -> SignedIn:
+        try:
+            email: EmailAddress | None = parse_email(raw_email)
+        except Refused:
+            email = None  # still counted, under the form it was typed in
+        email_key = email.key if email else raw_email.strip().casefold()
         account_key, ip_key = f"email:{email_key}", f"ip:{caller.client_ip}"
         waiting = await self.limiter.waiting_until(LOGIN, account_key, ip_key)
         if waiting is not None:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.RATE_LIMITED,
                 "Too many failed sign-ins. Wait a little, then try again.",
                 retry_after=waiting,
             )
-        account = None
-        if isinstance(email, EmailAddress):
-            account = await Account.get_or_none(email=email.key, kind=kind)
+        account = await Account.get_or_none(email=email.key, kind=kind) if email else None
         # Overlong passwords are never hashed, whoever they are for.
         verified = len(password) <= POLICY.max_length and await self.passwords.verify(
             account.password_hash if account else None, password
@@ -177,7 +167,7 @@ class Accounts:
         if account is None or not verified:
             await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
             await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
-            return Problem(
+            raise Refused.because(
                 ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
             )
         await self.limiter.forget_failures(LOGIN, account_key)
@@ -191,12 +181,9 @@ class Accounts:
 
     async def request_password_reset(
         self, raw_email: str, kind: AccountKind, caller: Caller, *, by_security_phone: bool
-    ) -> Sent | Problem:
+    ) -> Sent:
         email = parse_email(raw_email)
-        if isinstance(email, Problem):
-            return email
-        if refused := await self.codes.allow_send(email.key, caller.client_ip):
-            return refused
+        await self.codes.allow_send(email.key, caller.client_ip)
         account = await Account.get_or_none(email=email.key, kind=kind)
         if account is not None and by_security_phone:
             await self.phones.send_reset_code(account, email.key, caller.client_ip)
@@ -209,36 +196,41 @@ class Accounts:
 
     async def reset_password(
         self, raw_email: str, kind: AccountKind, code: str, new_password: str
-    ) -> list[Problem]:
-        problems: list[Problem] = []
-        if policy_problem := _password_problem(new_password, "newPassword"):
-            problems.append(policy_problem)
-        email = parse_email(raw_email)
-        if isinstance(email, Problem):
-            return [*problems, email]
-        outcome = await self.codes.check(CodePurpose.PASSWORD_RESET, email.key, kind, code, "code")
-        if isinstance(outcome, Problem):
-            problems.append(outcome)
-        if problems or isinstance(outcome, Problem):
-            return problems
+    ) -> None:
+        problems = Problems()
+        with problems.collecting():
+            _check_password_policy(new_password, "newPassword")
+        email: EmailAddress | None = None
+        checked: Checked | None = None
+        with problems.collecting():
+            email = parse_email(raw_email)
+            checked = await self.codes.check(
+                CodePurpose.PASSWORD_RESET, email.key, kind, code, "code"
+            )
+        problems.refuse_if_any()
+        assert email is not None
+        assert checked is not None
 
         password_hash = await self.passwords.hash(new_password)
-        try:
-            async with in_transaction():
-                if used := await self.codes.consume(outcome, "code"):
-                    raise Refused(used)
-                account = await Account.get(email=email.key, kind=kind)
-                account.password_hash = password_hash
-                account.password_changed_at = self.clock.now()
-                await account.save(update_fields=["password_hash", "password_changed_at"])
-        except Refused as refused:
-            return refused.problems
+        async with in_transaction():
+            await self.codes.consume(checked, "code")
+            account = await Account.get(email=email.key, kind=kind)
+            account.password_hash = password_hash
+            account.password_changed_at = self.clock.now()
+            await account.save(update_fields=["password_hash", "password_changed_at"])
         await self.sessions.revoke_all(account.id)
         await self.limiter.forget_failures(LOGIN, f"email:{email.key}")
         await self.outbox.send_email(
             account.email_display, messages.password_changed(kind, self.link("forgot-password"))
         )
-        return []
+
+    async def find(self, raw_email: str, kind: AccountKind) -> Account | None:
+        """The account of that email and kind, for operators' tools; None when there is none."""
+        try:
+            email = parse_email(raw_email)
+        except Refused:
+            return None
+        return await Account.get_or_none(email=email.key, kind=kind)
 
     async def _sent(self, email: EmailAddress, caller: Caller) -> Sent:
         return Sent(
@@ -247,15 +239,13 @@ class Accounts:
         )
 
 
-def _password_problem(password: str, field: str) -> Problem | None:
-    broken = POLICY.problems(password)
-    if not broken:
-        return None
-    return Problem(ProblemCode.PASSWORD_POLICY, " ".join(broken), field)
+def _check_password_policy(password: str, field: str) -> None:
+    if broken := POLICY.problems(password):
+        raise Refused(Problem(ProblemCode.PASSWORD_POLICY, " ".join(broken), field))
 
 
-def _already_registered() -> Problem:
-    return Problem(
+def _already_registered() -> Refused:
+    return Refused.because(
         ProblemCode.ALREADY_COMPLETED,
         "An account of this kind is already registered with this email. Sign in instead.",
         "email",

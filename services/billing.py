@@ -29,7 +29,7 @@ from services.clock import Clock
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.payments import PaymentGateway
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Refused
 from services.regions import find_region
 
 log = logging.getLogger("onramp.billing")
@@ -68,15 +68,15 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def parse_amount(raw: str, currency: str) -> Decimal | Problem:
+def parse_amount(raw: str, currency: str) -> Decimal:
     try:
         amount = Decimal(raw.strip())
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount <= 0:
-        return Problem(ProblemCode.INVALID_INPUT, "Give a positive amount.", "amount")
+        raise Refused.because(ProblemCode.INVALID_INPUT, "Give a positive amount.", "amount")
     if amount != quantize(amount, currency):
-        return Problem(
+        raise Refused.because(
             ProblemCode.INVALID_INPUT,
             f"{currency} amounts have {minor_digits(currency)} decimal digits.",
             "amount",
@@ -94,14 +94,12 @@ class Billing:
 
     async def record_usage(
         self, account: Account, raw_amount: str, description: str
-    ) -> UsageRecord | Problem:
+    ) -> UsageRecord:
         currency = _currency(account)
         amount = parse_amount(raw_amount, currency)
-        if isinstance(amount, Problem):
-            return amount
         text = description.strip()
         if not 1 <= len(text) <= 200:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.INVALID_INPUT,
                 "Describe the usage in 1 to 200 characters.",
                 "description",

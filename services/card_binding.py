@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -51,9 +50,10 @@ from services.payments import (
     VerificationState,
     WebhookEvent,
 )
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Refused
 from services.pubsub import PubSub
 from services.regions import find_region
+from services.steps import AfterStep
 
 log = logging.getLogger("onramp.cards")
 
@@ -131,31 +131,33 @@ class BindingRules:
     failures_per_client_ip: int = 30
 
 
-def return_url_problem(url: str | None, allowed_origins: tuple[str, ...]) -> Problem | None:
-    if url is None:
-        return None
-    refused = Problem(
-        ProblemCode.RETURN_URL_NOT_ALLOWED,
-        "The bank page may only send the browser back to this site.",
-        "returnUrl",
-    )
+def check_return_url(url: str | None, allowed_origins: tuple[str, ...]) -> None:
+    if url is not None and not _allowed_return_url(url, allowed_origins):
+        raise Refused.because(
+            ProblemCode.RETURN_URL_NOT_ALLOWED,
+            "The bank page may only send the browser back to this site.",
+            "returnUrl",
+        )
+
+
+def _allowed_return_url(url: str, allowed_origins: tuple[str, ...]) -> bool:
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return refused
+        return False
     if (
         parts.scheme not in ("http", "https")
         or parts.username
         or parts.password
         or not parts.hostname
     ):
-        return refused
+        return False
     default_port = {"http": 80, "https": 443}[parts.scheme]
     origin = f"{parts.scheme}://{parts.hostname}" + (
         f":{port}" if port and port != default_port else ""
     )
-    return None if origin in allowed_origins and len(url) <= 500 else refused
+    return origin in allowed_origins and len(url) <= 500
 
 
 class CardBinding:
@@ -167,14 +169,14 @@ class CardBinding:
         pubsub: PubSub,
         outbox: Outbox,
         rules: BindingRules,
-        on_card_bound: Callable[[Account], Awaitable[None]],
+        after_step: AfterStep,
     ) -> None:
         self.clock = clock
         self.gateway = gateway
         self.pubsub = pubsub
         self.outbox = outbox
         self.rules = rules
-        self.on_card_bound = on_card_bound
+        self.after_step = after_step
 
     # bindCard
 
@@ -187,10 +189,10 @@ class CardBinding:
         return_url: str | None,
         idempotency_key: str,
         caller: Caller,
-    ) -> CardBindingAttempt | Problem:
+    ) -> CardBindingAttempt:
         key = idempotency_key.strip()
         if not 1 <= len(key) <= 128:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.INVALID_INPUT,
                 "Give an idempotency key of 1 to 128 characters.",
                 "idempotencyKey",
@@ -202,8 +204,6 @@ class CardBinding:
         if replay is not None:
             return replay
         method = await self._check(account, token, accept_terms, return_url, caller)
-        if isinstance(method, Problem):
-            return method
         region = find_region(account.region_code)
         assert region is not None
         deposit = verification_deposit(region.currency)
@@ -211,7 +211,7 @@ class CardBinding:
         terms = current_agreements(AgreementScope.PAYMENT, now)[0]
         attempt_id = uuid.uuid4()
         if not await self._claim_slot(account, attempt_id):
-            return Problem(
+            raise Refused.because(
                 ProblemCode.BINDING_IN_PROGRESS,
                 "A card is already being verified. Finish or wait for that one first.",
             )
@@ -251,18 +251,21 @@ class CardBinding:
                 binding_attempt_id=None
             )
             replay = await self._replay(account, key, request_hash)
-            return replay or Problem(
-                ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                "This idempotency key is in use.",
-                "idempotencyKey",
-            )
+            if replay is None:
+                raise Refused.because(
+                    ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                    "This idempotency key is in use.",
+                    "idempotencyKey",
+                ) from None
+            return replay
         await self._publish(attempt.id)
         await self._start(attempt)
         return await CardBindingAttempt.get(id=attempt.id)
 
     async def _replay(
         self, account: Account, key: str, request_hash: str
-    ) -> CardBindingAttempt | Problem | None:
+    ) -> CardBindingAttempt | None:
+        """The attempt a key already started, None for a new key; refused for other input."""
         stored = await BindingIdempotencyKey.get_or_none(account_id=account.id, key=key)
         if stored is None:
             return None
@@ -270,7 +273,7 @@ class CardBinding:
             await BindingIdempotencyKey.filter(id=stored.id).delete()
             return None
         if stored.request_hash != request_hash:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.IDEMPOTENCY_KEY_REUSED,
                 "This idempotency key was used with other input. Use a new key for a new request.",
                 "idempotencyKey",
@@ -284,43 +287,43 @@ class CardBinding:
         accept_terms: bool,
         return_url: str | None,
         caller: Caller,
-    ) -> PaymentMethodInfo | Problem:
+    ) -> PaymentMethodInfo:
         if account.cloud_enabled_at is None or not await AccountDetails.exists(
             account_id=account.id
         ):
-            return Problem(
+            raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
                 "Enable cloud services and complete your account details before adding a card.",
             )
         if not accept_terms:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.TERMS_NOT_ACCEPTED,
                 "Accept the payment service terms to add a card.",
                 "acceptServiceTerms",
             )
         method = await self.gateway.payment_method(token.strip()) if token.strip() else None
         if method is None or method.used:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.PAYMENT_METHOD_INVALID,
                 "This card token is not valid: enter the card again.",
                 "paymentMethodToken",
             )
         today = self.clock.now()
         if (method.expiry_year, method.expiry_month) < (today.year, today.month):
-            return Problem(ProblemCode.CARD_EXPIRED, "This card has expired.", "paymentMethodToken")
+            raise Refused.because(
+                ProblemCode.CARD_EXPIRED, "This card has expired.", "paymentMethodToken"
+            )
         if method.brand not in self.rules.accepted_brands:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.CARD_BRAND_NOT_SUPPORTED,
                 "Cards of this brand are not accepted.",
                 "paymentMethodToken",
             )
-        if refused := return_url_problem(return_url, self.rules.allowed_origins):
-            return refused
-        if limited := await self._failure_caps(account, caller):
-            return limited
+        check_return_url(return_url, self.rules.allowed_origins)
+        await self._check_failure_caps(account, caller)
         return method
 
-    async def _failure_caps(self, account: Account, caller: Caller) -> Problem | None:
+    async def _check_failure_caps(self, account: Account, caller: Caller) -> None:
         since = self.clock.now() - FAILURE_WINDOW
         for filters, cap in (
             ({"account_id": account.id}, self.rules.failures_per_account),
@@ -333,13 +336,12 @@ class CardBinding:
                 oldest = await failed.order_by("completed_at").values_list(
                     "completed_at", flat=True
                 )
-                return Problem(
+                raise Refused.because(
                     ProblemCode.RATE_LIMITED,
                     "Too many cards failed verification today. Try again later or open a "
                     "service ticket.",
                     retry_after=oldest[0] + FAILURE_WINDOW,
                 )
-        return None
 
     async def _claim_slot(self, account: Account, attempt_id: uuid.UUID) -> bool:
         if await Account.filter(id=account.id, binding_attempt_id=None).update(
@@ -467,7 +469,7 @@ class CardBinding:
                 attempt.brand.upper(), attempt.last4, next_bill_date(now.date()).isoformat()
             ),
         )
-        await self.on_card_bound(account)
+        await self.after_step(account)
         await self._request_refund(attempt.id, charge)
 
     async def _request_refund(self, attempt_id: uuid.UUID, charge: str) -> None:

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from models.codes import CodePurpose, VerificationCode
 from services.clock import Clock
 from services.keys import KeyRing, Purpose
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Refused
 from services.ratelimit import RateLimiter, Rule
 
 CODE_TTL = timedelta(minutes=10)
@@ -61,18 +61,15 @@ class Codes:
     def _checks(self, destination: str, client_ip: str) -> tuple[tuple[Rule, str], ...]:
         return ((self.limits.per_destination, destination), (self.limits.per_client_ip, client_ip))
 
-    async def allow_send(
-        self, destination: str, client_ip: str, *more: tuple[Rule, str]
-    ) -> Problem | None:
-        """Counts a send against the caps (and `more`), or says when the next one is allowed."""
+    async def allow_send(self, destination: str, client_ip: str, *more: tuple[Rule, str]) -> None:
+        """Counts a send against the caps (and `more`); refused with when the next is allowed."""
         blocked = await self.limiter.acquire(*self._checks(destination, client_ip), *more)
-        if blocked is None:
-            return None
-        return Problem(
-            ProblemCode.RATE_LIMITED,
-            "Too many codes were asked for. Wait a little, then ask again.",
-            retry_after=blocked,
-        )
+        if blocked is not None:
+            raise Refused.because(
+                ProblemCode.RATE_LIMITED,
+                "Too many codes were asked for. Wait a little, then ask again.",
+                retry_after=blocked,
+            )
 
     async def resend_available_at(self, destination: str, client_ip: str) -> datetime:
         blocked = await self.limiter.available_at(*self._checks(destination, client_ip))
@@ -105,8 +102,12 @@ class Codes:
 
     async def check(
         self, purpose: CodePurpose, destination: str, scope: str, code: str, field: str
-    ) -> Checked | Problem:
-        """Spends one try on the newest live code; a pass must still be consumed."""
+    ) -> Checked:
+        """Spends one try on the newest live code; a pass must still be consumed.
+
+        The try is counted by its own UPDATE before the comparison: call this outside any
+        transaction, so that a refusal can never roll the count back.
+        """
         row = (
             await VerificationCode.filter(
                 purpose=purpose,
@@ -119,34 +120,35 @@ class Codes:
             .first()
         )
         if row is None:
-            return _invalid(field)
+            raise _invalid(field)
         if row.expires_at <= self.clock.now():
-            return Problem(
+            raise Refused.because(
                 ProblemCode.CODE_EXPIRED, "This code has expired. Ask for a new one.", field
             )
         bumped = await VerificationCode.filter(
             id=row.id, attempts__lt=F("max_attempts"), consumed_at=None
         ).update(attempts=F("attempts") + 1)
         if not bumped:
-            return Problem(
+            raise Refused.because(
                 ProblemCode.CODE_ATTEMPTS_EXCEEDED,
                 "This code was tried too many times. Ask for a new one.",
                 field,
             )
         expected = self._mac(purpose, destination, scope, code.strip())
         if not hmac.compare_digest(expected, row.code_mac):
-            return _invalid(field)
+            raise _invalid(field)
         return Checked(row.id)
 
-    async def consume(self, checked: Checked, field: str) -> Problem | None:
+    async def consume(self, checked: Checked, field: str) -> None:
         """Marks a passed code used; only one caller can ever succeed."""
         used = await VerificationCode.filter(id=checked.row_id, consumed_at=None).update(
             consumed_at=self.clock.now()
         )
-        return None if used else _invalid(field)
+        if not used:
+            raise _invalid(field)
 
 
-def _invalid(field: str) -> Problem:
-    return Problem(
+def _invalid(field: str) -> Refused:
+    return Refused.because(
         ProblemCode.CODE_INVALID, "That code is not right. Check it and try again.", field
     )

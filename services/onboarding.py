@@ -20,7 +20,7 @@ from services.accounts import Caller
 from services.agreements import AgreementScope, current_agreements, find_agreement
 from services.clock import Clock
 from services.outbox import Outbox
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Problems, Refused
 from services.regions import find_region
 
 CONTINUE_MESSAGE = "complete-account-information"
@@ -167,28 +167,20 @@ class _Fields:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.problems: list[Problem] = []
+        self.problems = Problems()
 
     def text(self, name: str, value: str | None, limit: int, *, required: bool) -> str | None:
         trimmed = (value or "").strip()
         if not trimmed:
             if required:
-                self.problems.append(
-                    Problem(ProblemCode.INVALID_INPUT, "Fill this in.", f"{self.prefix}.{name}")
-                )
+                self.add(name, "Fill this in.")
             return None
         if len(trimmed) > limit:
-            self.problems.append(
-                Problem(
-                    ProblemCode.INVALID_INPUT,
-                    f"Use at most {limit} characters.",
-                    f"{self.prefix}.{name}",
-                )
-            )
+            self.add(name, f"Use at most {limit} characters.")
         return trimmed
 
     def add(self, name: str, message: str) -> None:
-        self.problems.append(Problem(ProblemCode.INVALID_INPUT, message, f"{self.prefix}.{name}"))
+        self.problems.add(ProblemCode.INVALID_INPUT, message, f"{self.prefix}.{name}")
 
 
 def _address(fields: _Fields, name: str, address: AddressInput) -> dict[str, str | None]:
@@ -219,7 +211,8 @@ def _tax_id(fields: _Fields, region_code: str, tax_id: str | None) -> str | None
 
 def validate_details(
     account: Account, details: IndividualInput | EnterpriseInput
-) -> dict[str, object] | list[Problem]:
+) -> dict[str, object]:
+    """The columns to store, or refused with every problem of the form at once."""
     if isinstance(details, IndividualInput):
         fields = _Fields("individual")
         values: dict[str, object] = {
@@ -245,7 +238,8 @@ def validate_details(
             "contact_name": fields.text("contactName", details.contact_name, 100, required=True),
             **_address(fields, "registeredAddress", details.registered_address),
         }
-    return fields.problems or values
+    fields.problems.refuse_if_any()
+    return values
 
 
 class Onboarding:
@@ -260,42 +254,36 @@ class Onboarding:
 
     async def enable_cloud(
         self, account: Account, accepted: list[UUID | None], caller: Caller
-    ) -> Account | list[Problem]:
+    ) -> Account:
         if account.cloud_enabled_at is not None:
-            return [Problem(ProblemCode.ALREADY_COMPLETED, "Cloud services are already enabled.")]
+            raise _already_enabled()
         if reason := cloud_blocked_reason(account):
-            return [Problem(ProblemCode.CLOUD_NOT_AVAILABLE_FOR_ACCOUNT_KIND, reason)]
-        unknown = [
-            Problem(
-                ProblemCode.NOT_FOUND,
-                "There is no such agreement.",
-                f"acceptedAgreementIds.{index}",
-            )
-            for index, agreement_id in enumerate(accepted)
-            if agreement_id is None or find_agreement(agreement_id) is None
-        ]
-        if unknown:
-            return unknown
+            raise Refused.because(ProblemCode.CLOUD_NOT_AVAILABLE_FOR_ACCOUNT_KIND, reason)
+        unknown = Problems()
+        for index, agreement_id in enumerate(accepted):
+            if agreement_id is None or find_agreement(agreement_id) is None:
+                unknown.add(
+                    ProblemCode.NOT_FOUND,
+                    "There is no such agreement.",
+                    f"acceptedAgreementIds.{index}",
+                )
+        unknown.refuse_if_any()
         now = self.clock.now()
         current = current_agreements(AgreementScope.CLOUD, now)
         missing = [a for a in current if a.id not in set(accepted)]
         if missing:
             names = ", ".join(f"{a.title} (version {a.version})" for a in missing)
-            return [
-                Problem(
-                    ProblemCode.AGREEMENTS_NOT_ACCEPTED,
-                    f"Read and accept the current {names} to enable cloud services.",
-                    "acceptedAgreementIds",
-                )
-            ]
+            raise Refused.because(
+                ProblemCode.AGREEMENTS_NOT_ACCEPTED,
+                f"Read and accept the current {names} to enable cloud services.",
+                "acceptedAgreementIds",
+            )
         async with in_transaction():
             enabled = await Account.filter(id=account.id, cloud_enabled_at=None).update(
                 cloud_enabled_at=now
             )
             if not enabled:
-                return [
-                    Problem(ProblemCode.ALREADY_COMPLETED, "Cloud services are already enabled.")
-                ]
+                raise _already_enabled()
             await Account.filter(
                 id=account.id, security_phone_verified_at=None, security_phone_skipped_at=None
             ).update(security_phone_skipped_at=now)
@@ -315,17 +303,13 @@ class Onboarding:
 
     async def complete_details(
         self, account: Account, details: IndividualInput | EnterpriseInput
-    ) -> Account | list[Problem]:
+    ) -> Account:
         if account.cloud_enabled_at is None:
-            return [
-                Problem(
-                    ProblemCode.PREREQUISITE_MISSING,
-                    "Enable cloud services first: account details come after that.",
-                )
-            ]
+            raise Refused.because(
+                ProblemCode.PREREQUISITE_MISSING,
+                "Enable cloud services first: account details come after that.",
+            )
         values = validate_details(account, details)
-        if isinstance(values, list):
-            return values
         existing = await AccountDetails.get_or_none(account_id=account.id)
         now = self.clock.now()
         if existing is None:
@@ -334,13 +318,11 @@ class Onboarding:
             )
         else:
             if existing.type != values["type"] and await card_bound_at(account) is not None:
-                return [
-                    Problem(
-                        ProblemCode.ACCOUNT_TYPE_LOCKED,
-                        "A card has been bound: the account can no longer switch between "
-                        "individual and enterprise.",
-                    )
-                ]
+                raise Refused.because(
+                    ProblemCode.ACCOUNT_TYPE_LOCKED,
+                    "A card has been bound: the account can no longer switch between "
+                    "individual and enterprise.",
+                )
             cleared = {name: None for name in _DETAIL_COLUMNS}
             await AccountDetails.filter(id=existing.id).update(
                 **{**cleared, **values}, updated_at=now
@@ -385,23 +367,27 @@ class Onboarding:
 
     async def mark_read(
         self, account: Account, message_ids: list[UUID | None]
-    ) -> list[AccountMessage] | list[Problem]:
+    ) -> list[AccountMessage]:
         own = {
             m.id: m
             for m in await AccountMessage.filter(
                 account_id=account.id, id__in=[i for i in message_ids if i is not None]
             )
         }
-        missing = [
-            Problem(ProblemCode.NOT_FOUND, "There is no such message.", f"messageIds.{index}")
-            for index, message_id in enumerate(message_ids)
-            if message_id is None or message_id not in own
-        ]
-        if missing:
-            return missing
+        missing = Problems()
+        for index, message_id in enumerate(message_ids):
+            if message_id is None or message_id not in own:
+                missing.add(
+                    ProblemCode.NOT_FOUND, "There is no such message.", f"messageIds.{index}"
+                )
+        missing.refuse_if_any()
         now = self.clock.now()
         await AccountMessage.filter(id__in=list(own), read_at=None).update(read_at=now)
         return await AccountMessage.filter(id__in=list(own)).order_by("-created_at")
+
+
+def _already_enabled() -> Refused:
+    return Refused.because(ProblemCode.ALREADY_COMPLETED, "Cloud services are already enabled.")
 
 
 _DETAIL_COLUMNS = (

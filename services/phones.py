@@ -15,9 +15,10 @@ from services.clock import Clock
 from services.codes import Codes, Sent
 from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Refused
 from services.ratelimit import Rule
 from services.sessions import Sessions
+from services.steps import AfterStep
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 PURPOSE_TEXT = {
@@ -39,20 +40,24 @@ class PhoneNumber:
     region_code: str
 
 
-def parse_phone(region_code: str, raw: str) -> PhoneNumber | Problem:
+def parse_phone(region_code: str, raw: str) -> PhoneNumber:
     """A valid mobile number of the region (national or E.164 form), in E.164."""
     region = region_code.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        return Problem(ProblemCode.UNKNOWN_REGION, "Choose the number's country.", "regionCode")
-    invalid = Problem(ProblemCode.INVALID_PHONE, "Enter a valid mobile number.", "phoneNumber")
+        raise Refused.because(
+            ProblemCode.UNKNOWN_REGION, "Choose the number's country.", "regionCode"
+        )
+    invalid = Refused.because(
+        ProblemCode.INVALID_PHONE, "Enter a valid mobile number.", "phoneNumber"
+    )
     try:
         number = phonenumbers.parse(raw.strip()[:32], region)
     except NumberParseException:
-        return invalid
+        raise invalid from None
     if not phonenumbers.is_valid_number(number):
-        return invalid
+        raise invalid
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        return Problem(
+        raise Refused.because(
             ProblemCode.INVALID_PHONE,
             "This is not a mobile number: text messages cannot reach it.",
             "phoneNumber",
@@ -83,7 +88,9 @@ class Phones:
         sessions: Sessions,
         sms_limits: SmsLimits,
         frontend_url: str,
+        after_step: AfterStep,
     ) -> None:
+        self.after_step = after_step
         self.clock = clock
         self.codes = codes
         self.outbox = outbox
@@ -92,11 +99,9 @@ class Phones:
         self.sms_limits = sms_limits
         self.frontend_url = frontend_url
 
-    async def allow_sms(
-        self, account: Account, phone: PhoneNumber, client_ip: str
-    ) -> Problem | None:
+    async def allow_sms(self, account: Account, phone: PhoneNumber, client_ip: str) -> None:
         """The caps of every code, plus the SMS budgets: per account, per country, overall."""
-        return await self.codes.allow_send(
+        await self.codes.allow_send(
             phone.e164,
             client_ip,
             (self.sms_limits.per_account, str(account.id)),
@@ -106,14 +111,11 @@ class Phones:
 
     async def send_code(
         self, account: Account, purpose: CodePurpose, region_code: str, raw: str, client_ip: str
-    ) -> Sent | Problem:
+    ) -> Sent:
         if purpose is CodePurpose.MOBILE_NUMBER and account.cloud_enabled_at is None:
-            return _cloud_first()
+            raise _cloud_first()
         phone = parse_phone(region_code, raw)
-        if isinstance(phone, Problem):
-            return phone
-        if refused := await self.allow_sms(account, phone, client_ip):
-            return refused
+        await self.allow_sms(account, phone, client_ip)
         code = await self.codes.issue(purpose, phone.e164, str(account.id))
         await self.outbox.send_sms(phone.e164, messages.phone_code(code, PURPOSE_TEXT[purpose]))
         return Sent(
@@ -123,15 +125,10 @@ class Phones:
 
     async def _verify(
         self, account: Account, purpose: CodePurpose, region_code: str, raw: str, code: str
-    ) -> PhoneNumber | list[Problem]:
+    ) -> PhoneNumber:
         phone = parse_phone(region_code, raw)
-        if isinstance(phone, Problem):
-            return [phone]
         checked = await self.codes.check(purpose, phone.e164, str(account.id), code, "code")
-        if isinstance(checked, Problem):
-            return [checked]
-        if used := await self.codes.consume(checked, "code"):
-            return [used]
+        await self.codes.consume(checked, "code")
         return phone
 
     async def set_security_phone(
@@ -143,13 +140,11 @@ class Phones:
         code: str,
         current_password: str | None,
         session_id: UUID | None,
-    ) -> Account | list[Problem]:
+    ) -> Account:
         replacing = account.security_phone_e164 is not None
-        if replacing and (refused := await self._check_password(account, current_password)):
-            return [refused]
+        if replacing:
+            await self._check_password(account, current_password)
         phone = await self._verify(account, CodePurpose.SECURITY_PHONE, region_code, raw, code)
-        if isinstance(phone, list):
-            return phone
         account.security_phone_e164 = phone.e164
         account.security_phone_region = phone.region_code
         account.security_phone_verified_at = self.clock.now()
@@ -172,21 +167,23 @@ class Phones:
             )
         return account
 
-    async def _check_password(self, account: Account, password: str | None) -> Problem | None:
-        wrong = Problem(
-            ProblemCode.INVALID_CREDENTIALS,
-            "Enter your current password to replace your security phone.",
-            "currentPassword",
-        )
-        if not password or len(password) > POLICY.max_length:
-            return wrong
-        if not await self.passwords.verify(account.password_hash, password):
-            return wrong
-        return None
+    async def _check_password(self, account: Account, password: str | None) -> None:
+        if (
+            not password
+            or len(password) > POLICY.max_length
+            or not await self.passwords.verify(account.password_hash, password)
+        ):
+            raise Refused.because(
+                ProblemCode.INVALID_CREDENTIALS,
+                "Enter your current password to replace your security phone.",
+                "currentPassword",
+            )
 
-    async def skip_security_phone(self, account: Account) -> Account | Problem:
+    async def skip_security_phone(self, account: Account) -> Account:
         if account.security_phone_e164 is not None:
-            return Problem(ProblemCode.ALREADY_COMPLETED, "Your security phone is already set.")
+            raise Refused.because(
+                ProblemCode.ALREADY_COMPLETED, "Your security phone is already set."
+            )
         if account.security_phone_skipped_at is None:
             account.security_phone_skipped_at = self.clock.now()
             await account.save(update_fields=["security_phone_skipped_at"])
@@ -194,16 +191,15 @@ class Phones:
 
     async def associate_mobile(
         self, account: Account, *, region_code: str, raw: str, code: str
-    ) -> Account | list[Problem]:
+    ) -> Account:
         if account.cloud_enabled_at is None:
-            return [_cloud_first()]
+            raise _cloud_first()
         phone = await self._verify(account, CodePurpose.MOBILE_NUMBER, region_code, raw, code)
-        if isinstance(phone, list):
-            return phone
         account.mobile_e164 = phone.e164
         account.mobile_region = phone.region_code
         account.mobile_verified_at = self.clock.now()
         await account.save(update_fields=["mobile_e164", "mobile_region", "mobile_verified_at"])
+        await self.after_step(account)
         return account
 
     async def send_reset_code(self, account: Account, email_key: str, client_ip: str) -> None:
@@ -211,14 +207,16 @@ class Phones:
         if account.security_phone_e164 is None or account.security_phone_region is None:
             return
         phone = PhoneNumber(account.security_phone_e164, account.security_phone_region)
-        if await self.allow_sms(account, phone, client_ip) is not None:
+        try:
+            await self.allow_sms(account, phone, client_ip)
+        except Refused:
             return  # over an SMS budget: the caller's answer must not change, so say nothing
         code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email_key, account.kind)
         await self.outbox.send_sms(phone.e164, messages.password_reset_sms(code))
 
 
-def _cloud_first() -> Problem:
-    return Problem(
+def _cloud_first() -> Refused:
+    return Refused.because(
         ProblemCode.PREREQUISITE_MISSING,
         "Enable cloud services first: a mobile number is added after that.",
     )

@@ -1,7 +1,16 @@
-"""Expected failures as values: what went wrong, where, and what to tell the person."""
+"""Expected failures: what went wrong, where, and what to tell the person.
+
+A service refuses by raising `Refused` with one or more problems and otherwise returns
+plain values; the GraphQL layer turns a refusal into the payload's `errors` in one place.
+Whatever must outlive a refusal (a code's try counter, a failed sign-in, a rate-limit hit)
+is written in its own step before the check that may refuse, never inside a transaction
+that the refusal rolls back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -42,8 +51,41 @@ class Problem:
 
 
 class Refused(Exception):
-    """Raised inside a service to abandon an operation with the problems it found."""
+    """Raised by a service to abandon an operation with the problems it found."""
 
     def __init__(self, *problems: Problem) -> None:
         super().__init__(", ".join(p.code for p in problems))
         self.problems = list(problems)
+
+    @classmethod
+    def because(
+        cls,
+        code: ProblemCode,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after: datetime | None = None,
+    ) -> Refused:
+        return cls(Problem(code, message, field, retry_after))
+
+
+class Problems:
+    """Gathers every problem of one input, so that a form can show them all at once."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def add(self, code: ProblemCode, message: str, field: str | None = None) -> None:
+        self.found.append(Problem(code, message, field))
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Keeps the problems of a refusal raised inside the block and goes on after it."""
+        try:
+            yield
+        except Refused as refused:
+            self.found.extend(refused.problems)
+
+    def refuse_if_any(self) -> None:
+        if self.found:
+            raise Refused(*self.found)

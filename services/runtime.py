@@ -60,6 +60,9 @@ def build_services(
     codes = Codes(keys, clock, limiter, code_limits)
     sessions = Sessions(keys, clock, pubsub)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
+    onboarding = Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url)
+    # Every service that completes an onboarding step tells onboarding the same way.
+    after_step = onboarding.refresh_continue_message
     phones = Phones(
         clock=clock,
         codes=codes,
@@ -68,6 +71,7 @@ def build_services(
         sessions=sessions,
         sms_limits=sms_limits,
         frontend_url=frontend_url,
+        after_step=after_step,
     )
     accounts = Accounts(
         clock=clock,
@@ -80,14 +84,13 @@ def build_services(
         phones=phones,
         frontend_url=frontend_url,
     )
-    onboarding = Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url)
     cards = CardBinding(
         clock=clock,
         gateway=gateway,
         pubsub=pubsub,
         outbox=outbox,
         rules=binding_rules,
-        on_card_bound=onboarding.refresh_continue_message,
+        after_step=after_step,
     )
     return Services(
         clock=clock,

@@ -12,7 +12,7 @@ from models.cards import CardBindingAttempt, ServiceTicket
 from services import messages
 from services.clock import Clock
 from services.outbox import Outbox
-from services.problems import Problem, ProblemCode
+from services.problems import ProblemCode, Problems
 
 SUBJECT_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -31,20 +31,16 @@ class Tickets:
         description: str,
         attempt_id: UUID | None,
         attempt_given: bool,
-    ) -> ServiceTicket | list[Problem]:
-        problems = []
+    ) -> ServiceTicket:
+        problems = Problems()
         subject, description = subject.strip(), description.strip()
         if not 1 <= len(subject) <= SUBJECT_MAX:
-            problems.append(
-                Problem(ProblemCode.INVALID_INPUT, f"Use 1 to {SUBJECT_MAX} characters.", "subject")
+            problems.add(
+                ProblemCode.INVALID_INPUT, f"Use 1 to {SUBJECT_MAX} characters.", "subject"
             )
         if not 1 <= len(description) <= DESCRIPTION_MAX:
-            problems.append(
-                Problem(
-                    ProblemCode.INVALID_INPUT,
-                    f"Use 1 to {DESCRIPTION_MAX} characters.",
-                    "description",
-                )
+            problems.add(
+                ProblemCode.INVALID_INPUT, f"Use 1 to {DESCRIPTION_MAX} characters.", "description"
             )
         attempt = None
         if attempt_given:
@@ -54,15 +50,12 @@ class Tickets:
                 else None
             )
             if attempt is None:
-                problems.append(
-                    Problem(
-                        ProblemCode.NOT_FOUND,
-                        "There is no such card-binding attempt.",
-                        "cardBindingAttemptId",
-                    )
+                problems.add(
+                    ProblemCode.NOT_FOUND,
+                    "There is no such card-binding attempt.",
+                    "cardBindingAttemptId",
                 )
-        if problems:
-            return problems
+        problems.refuse_if_any()
         now = self.clock.now()
         for _ in range(10):
             # Random rather than counted, so a number tells nothing of how many there are.

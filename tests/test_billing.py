@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from models.accounts import Account
-from models.billing import Bill, BillStatus
+from models.billing import Bill, BillStatus, UsageRecord
 from models.sandbox import SandboxCharge
 from services.clock import FrozenClock
+from services.problems import Refused
 from tests.conftest import TEST_SECRET, GraphQLClient, http_client, outbox
 from tests.flows import (
     answer_bank,
@@ -138,7 +139,7 @@ async def test_currencies_and_tax_rounding(billing_app, clock, region, amounts, 
     account, _ = await _postpaid(billing_app, "eva@example.com", region=region)
     clock.set(at(2026, 11, 15))
     for amount in amounts:
-        assert not hasattr(await billing.record_usage(account, amount, "usage"), "code")
+        await billing.record_usage(account, amount, "usage")
     clock.set(at(2026, 12, 3))
     await billing.run(date(2026, 12, 3))
     bill = await Bill.get()
@@ -149,8 +150,10 @@ async def test_amounts_keep_the_currencys_minor_digits(billing_app) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com", region="JP")
     for bad in ("1.5", "-3", "0", "abc", "NaN"):
-        problem = await billing.record_usage(account, bad, "usage")
-        assert problem.code == "INVALID_INPUT", bad
+        with pytest.raises(Refused) as refused:
+            await billing.record_usage(account, bad, "usage")
+        assert [p.code for p in refused.value.problems] == ["INVALID_INPUT"], bad
+    assert not await UsageRecord.exists()
 
 
 async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app, clock) -> None:

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from models.accounts import Account
+from models.codes import VerificationCode
 from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client, latest_code, outbox
 from tests.flows import (
@@ -178,6 +179,23 @@ async def test_a_code_allows_five_tries(app, gql) -> None:
 
     assert tries == [["CODE_INVALID"]] * 5
     assert codes_of(last) == ["CODE_ATTEMPTS_EXCEEDED"]
+
+
+async def test_a_refused_register_still_used_up_its_try(app, gql) -> None:
+    await send_code(gql, EMAIL)
+    code = await latest_code(app, EMAIL)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    refused = await register_payload(gql, EMAIL, wrong, password="short")
+
+    assert set(codes_of(refused)) == {"CODE_INVALID", "PASSWORD_POLICY"}
+    assert await VerificationCode.get().values_list("attempts", flat=True) == 1
+    # The right code, refused for the password alone, spends a try as well and stays live.
+    assert codes_of(await register_payload(gql, EMAIL, code, password="short")) == [
+        "PASSWORD_POLICY"
+    ]
+    row = await VerificationCode.get()
+    assert (row.attempts, row.consumed_at) == (2, None)
 
 
 async def test_a_code_works_once_and_only_for_its_kind(app, gql) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from resolvers.schema import export_sdl
+from resolvers.errors import RefusalsAsErrors
+from resolvers.schema import export_sdl, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -53,3 +54,12 @@ def test_schema_keeps_the_contract() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_mutation_answers_refusals_in_its_payload() -> None:
+    """A refusal raised by a service reaches the client as `errors`, for every mutation."""
+    mutation = schema.get_type_by_name("Mutation")
+    assert mutation is not None
+    for field in mutation.fields:
+        assert any(isinstance(e, RefusalsAsErrors) for e in field.extensions), field.name
+        assert "errors" in {f.name for f in field.type.__strawberry_definition__.fields}
