@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from stdnum import luhn
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
@@ -75,16 +76,6 @@ class CardError(Exception):
         self.field = field
 
 
-def luhn_valid(number: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
 def _in(prefix: str, low: int, high: int) -> bool:
     return low <= int(prefix) <= high
 
@@ -117,7 +108,7 @@ def brand_of(number: str) -> Brand | None:
 
 def check_card(fields: CardFields, today: datetime) -> Brand:
     number = "".join(ch for ch in fields.number if not ch.isspace() and ch != "-")
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn.is_valid(number):
         raise CardError("incorrect_number", "The card number is not correct.", "number")
     brand = brand_of(number)
     if brand is None:
