@@ -52,7 +52,7 @@ def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Serv
     return build_services(
         clock=clock,
         keys=keys,
-        limiter=RateLimiter(settings.redis_url),
+        limiter=RateLimiter(settings.redis_url, clock=clock),
         code_limits=CodeLimits(
             per_destination=Rule.parse("codes-destination", settings.limit_codes_per_destination),
             per_client_ip=Rule.parse("codes-ip", settings.limit_codes_per_ip),
