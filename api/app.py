@@ -29,6 +29,7 @@ from services.accounts import LoginPolicy
 from services.card_binding import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
+from services.jobs import Job, run_jobs
 from services.keys import KeyRing
 from services.outbox import SmtpSender, WebhookSmsSender
 from services.payments import Brand
@@ -51,7 +52,7 @@ def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Serv
     return build_services(
         clock=clock,
         keys=keys,
-        limiter=RateLimiter(settings.redis_url),
+        limiter=RateLimiter(settings.redis_url, clock=clock),
         code_limits=CodeLimits(
             per_destination=Rule.parse("codes-destination", settings.limit_codes_per_destination),
             per_client_ip=Rule.parse("codes-ip", settings.limit_codes_per_ip),
@@ -95,7 +96,18 @@ def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Serv
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+def background_jobs(services: Services, to_self: httpx.AsyncClient) -> list[Job]:
+    """Every periodic job of one process; each is safe to run in every process at once."""
+    jobs = [*services.outbox.jobs(), *services.cards.jobs(), *services.billing.jobs()]
+    if isinstance(services.gateway, SandboxGateway):
+        jobs += services.gateway.jobs(to_self)
+    return jobs
+
+
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, start_jobs: bool = True
+) -> Starlette:
+    """The app; `start_jobs=False` leaves the periodic jobs to a test that takes their steps."""
     settings = settings or Settings()
     settings.check_safe()
     graphql = OnrampGraphQL(settings)
@@ -114,16 +126,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+                app.state.jobs = background_jobs(services, to_self)
                 workers = [
-                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets"),
-                    asyncio.create_task(services.outbox.run(), name="outbox"),
-                    asyncio.create_task(services.cards.run(), name="card-binding"),
-                    asyncio.create_task(services.billing.run_daily(), name="billing"),
+                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets")
                 ]
-                if isinstance(services.gateway, SandboxGateway):
-                    workers.append(
-                        asyncio.create_task(services.gateway.run(to_self), name="sandbox")
-                    )
+                if start_jobs:
+                    workers.append(asyncio.create_task(run_jobs(app.state.jobs), name="jobs"))
                 try:
                     yield
                 finally:
@@ -163,6 +171,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.redis = None
+    app.state.jobs = []
     app.state.sockets = SocketRegistry()
     app.state.tokenize_rule = Rule.parse("tokenizations-ip", settings.limit_tokenizations_per_ip)
     return app

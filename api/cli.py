@@ -145,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     from api.observability import configure_logging
 
     configure_logging()
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs parsed arguments with settings from the environment; the exit status."""
     try:
         return args.run(args, Settings())
     except UnsafeSettingsError as error:

@@ -9,7 +9,6 @@ billed and charged as it is recorded.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from models.cards import PaymentCard
 from services import messages
 from services.billing_dates import BILLING_DAY
 from services.clock import Clock
+from services.jobs import Job
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.payments import PaymentGateway
@@ -313,14 +313,13 @@ class Billing:
             return month_start(today).replace(day=BILLING_DAY)
         return next_month(month_start(today)).replace(day=BILLING_DAY)
 
-    async def run_daily(self) -> None:
-        """`onramp serve`'s billing: the same run, once an hour, safe in every process."""
-        while True:
-            try:
-                await self.run(self.clock.now().date())
-            except Exception:
-                log.exception("billing run failed")
-            await asyncio.sleep(RUN_INTERVAL_S)
+    async def run_today(self) -> None:
+        """The job's step: the same run for today, safe in every process and again."""
+        await self.run(self.clock.now().date())
+
+    def jobs(self) -> list[Job]:
+        """`onramp serve`'s billing: today's run, once an hour."""
+        return [Job("billing", self.run_today, RUN_INTERVAL_S)]
 
 
 def _currency(account: Account) -> str:

@@ -9,7 +9,6 @@ always re-read from the gateway, so events may arrive late, twice or out of orde
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -39,6 +38,7 @@ from services.agreements import AgreementScope, current_agreements
 from services.billing_dates import next_bill_date
 from services.clock import Clock
 from services.deposits import verification_deposit
+from services.jobs import Job
 from services.money import Money
 from services.outbox import Outbox
 from services.payments import (
@@ -532,13 +532,8 @@ class CardBinding:
         log.info("reconciling attempt %s with the gateway", attempt.id)
         await self._start(attempt)
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("card binding sweep failed")
-            await asyncio.sleep(SWEEP_INTERVAL_S)
+    def jobs(self) -> list[Job]:
+        return [Job("card-binding", self.sweep, SWEEP_INTERVAL_S)]
 
     # Reading
 

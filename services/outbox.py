@@ -7,7 +7,6 @@ a growing delay, and a restart resumes whatever is still pending.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from email.message import EmailMessage
@@ -19,11 +18,13 @@ from tortoise.expressions import F, Q
 
 from models.outbox import Channel, DeliveryStatus, OutboxMessage
 from services.clock import Clock
+from services.jobs import Job, backoff
 from services.messages import Message
 
 log = logging.getLogger("onramp.outbox")
 
 LEASE = timedelta(seconds=60)
+RETRY_BASE = timedelta(seconds=5)
 MAX_RETRY_DELAY = timedelta(hours=1)
 POLL_INTERVAL_S = 5.0
 BATCH = 20
@@ -67,10 +68,6 @@ class WebhookSmsSender:
         async with httpx.AsyncClient(timeout=self.timeout_s) as client:
             response = await client.post(self.url, json={"to": recipient, "text": text})
             response.raise_for_status()
-
-
-def retry_delay(attempts: int) -> timedelta:
-    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
 class Outbox:
@@ -147,7 +144,7 @@ class Outbox:
             else:
                 raise RuntimeError(f"no {row.channel.lower()} transport configured")
         except Exception as error:  # any failure is retried later; the message stays
-            delay = retry_delay(attempts)
+            delay = backoff(attempts, base=RETRY_BASE, cap=MAX_RETRY_DELAY)
             await OutboxMessage.filter(id=row.id).update(
                 lease_until=None,
                 next_attempt_at=self.clock.now() + delay,
@@ -173,16 +170,10 @@ class Outbox:
         await OutboxMessage.filter(id=row.id).update(**update)
         log.info("%s %s to %s delivered", row.channel.lower(), row.kind, row.recipient)
 
-    async def run(self) -> None:
-        """Delivers until cancelled: at once when woken, and every few seconds regardless."""
-        while True:
-            self._wake.clear()
-            try:
-                # A full batch means more may be waiting: go on without a pause.
-                while await self.deliver_due() == BATCH:
-                    pass
-            except Exception:
-                log.exception("outbox delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_INTERVAL_S):
-                    await self._wake.wait()
+    async def deliver_batch(self) -> bool:
+        """The job's step: one batch; True when it was full, so more may be waiting."""
+        return await self.deliver_due() == BATCH
+
+    def jobs(self) -> list[Job]:
+        """Delivery: at once when a message is queued, and every few seconds regardless."""
+        return [Job("outbox", self.deliver_batch, POLL_INTERVAL_S, wake=self._wake)]

@@ -1,17 +1,21 @@
 """Rate limits and sign-in backoff, in process or shared through Redis (the `limits` library).
 
-A limit answers with the moment the same call may succeed; it never sleeps.
+A limit answers with the moment the same call may succeed; it never sleeps. The backoff's
+waits run on the service clock, so a test moves past one by advancing a frozen clock.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItem, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+
+from services.clock import Clock, SystemClock
+from services.jobs import backoff
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,12 @@ class BackoffPolicy:
     memory_s: int = 3600
 
     def delay_after(self, failures: int) -> float:
-        over = failures - self.free_failures
-        if over <= 0:
-            return 0.0
-        return min(self.base_delay_s * 2 ** (over - 1), self.max_delay_s)
+        delay = backoff(
+            failures - self.free_failures,
+            base=timedelta(seconds=self.base_delay_s),
+            cap=timedelta(seconds=self.max_delay_s),
+        )
+        return delay.total_seconds()
 
 
 def _at(timestamp: float) -> datetime:
@@ -47,7 +53,10 @@ def _at(timestamp: float) -> datetime:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None, prefix: str = "onramp") -> None:
+    def __init__(
+        self, redis_url: str | None, prefix: str = "onramp", clock: Clock | None = None
+    ) -> None:
+        self.clock = clock or SystemClock()
         if redis_url:
             uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
             self.storage = storage_from_string(uri, implementation="redispy", key_prefix=prefix)
@@ -80,19 +89,27 @@ class RateLimiter:
 
     # Backoff: a growing wait after repeated failures (sign-in).
 
+    # The wait after the n-th failure is stored under its own key (`...:wait:<key>:<n>`) as the
+    # moment it ends, in milliseconds on the service clock: a fresh key per failure, so two
+    # processes failing at once never add to each other's value.
+
     async def waiting_until(self, name: str, *keys: str) -> datetime | None:
-        until: float | None = None
+        now_ms = self.clock.now().timestamp() * 1000
+        until_ms = 0
         for key in keys:
-            if await self.storage.get(f"{name}:wait:{key}") > 0:
-                until = max(until or 0.0, await self.storage.get_expiry(f"{name}:wait:{key}"))
-        return _at(until) if until is not None else None
+            failures = await self.storage.get(f"{name}:fail:{key}")
+            if failures > 0:
+                until_ms = max(until_ms, await self.storage.get(f"{name}:wait:{key}:{failures}"))
+        return _at(until_ms / 1000) if until_ms > now_ms else None
 
     async def record_failure(self, name: str, key: str, policy: BackoffPolicy) -> None:
         failures = await self.storage.incr(f"{name}:fail:{key}", policy.memory_s)
         delay = policy.delay_after(failures)
         if delay > 0:
-            await self.storage.incr(f"{name}:wait:{key}", max(1, math.ceil(delay)))
+            wait_key = f"{name}:wait:{key}:{failures}"
+            until_ms = math.ceil((self.clock.now().timestamp() + delay) * 1000)
+            await self.storage.clear(wait_key)  # left from before the failures were forgotten
+            await self.storage.incr(wait_key, policy.memory_s, amount=until_ms)
 
     async def forget_failures(self, name: str, key: str) -> None:
         await self.storage.clear(f"{name}:fail:{key}")
-        await self.storage.clear(f"{name}:wait:{key}")

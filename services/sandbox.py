@@ -9,7 +9,6 @@ webhooks, delivered at least once. Test cards decide what follows an approval.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -25,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from models.sandbox import SandboxCharge, SandboxIntent, SandboxPaymentMethod, SandboxWebhook
 from services.clock import Clock
+from services.jobs import Job, backoff
 from services.keys import KeyRing, Purpose
 from services.money import Money
 from services.payments import (
@@ -41,8 +41,11 @@ from services.payments import (
 log = logging.getLogger("onramp.sandbox")
 
 SIGNATURE_TOLERANCE_S = 300
-REFUND_RETRY = timedelta(seconds=5)
+REFUND_RETRY_BASE = timedelta(seconds=5)
+MAX_REFUND_DELAY = timedelta(hours=1)
+WEBHOOK_RETRY_BASE = timedelta(seconds=1)
 MAX_WEBHOOK_DELAY = timedelta(hours=1)
+WEBHOOK_BATCH = 50
 POLL_INTERVAL_S = 1.0
 
 # What follows an approval on the bank page, by test card (the contract's table).
@@ -158,7 +161,8 @@ class SandboxGateway:
         ).encode()
         self.tokenization_url = f"{public_url}/sandbox/tokens"
         self.webhook_url = f"{public_url}/webhooks/payments"
-        self._wake = asyncio.Event()
+        self._refunds_due = asyncio.Event()
+        self._webhooks_due = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
 
     # The tokenizer (card fields in, token out).
@@ -242,7 +246,7 @@ class SandboxGateway:
         await SandboxCharge.filter(id=charge, status="captured", refund_status="none").update(
             refund_status="pending", refund_next_attempt_at=self.clock.now()
         )
-        self._wake.set()
+        self._refunds_due.set()
         return await self.refund_state(charge)
 
     async def refund_state(self, charge: str) -> RefundState:
@@ -359,7 +363,7 @@ class SandboxGateway:
         await SandboxWebhook.create(
             id=event_id, type=event_type, payload=payload, next_attempt_at=now, created_at=now
         )
-        self._wake.set()
+        self._webhooks_due.set()
 
     async def process_refunds(self) -> None:
         now = self.clock.now()
@@ -376,9 +380,10 @@ class SandboxGateway:
                 charge.payment_method.behavior == "refund_fails_first"
                 and charge.refund_attempts == 0
             ):
-                await SandboxCharge.filter(id=charge.id).update(
-                    refund_next_attempt_at=now + REFUND_RETRY
+                delay = backoff(
+                    charge.refund_attempts + 1, base=REFUND_RETRY_BASE, cap=MAX_REFUND_DELAY
                 )
+                await SandboxCharge.filter(id=charge.id).update(refund_next_attempt_at=now + delay)
                 log.info("sandbox refund of %s failed; retrying", charge.id)
                 continue
             await SandboxCharge.filter(id=charge.id).update(refund_status="succeeded")
@@ -386,13 +391,14 @@ class SandboxGateway:
             data = {"charge": charge.id} | ({"verification": intent.id} if intent else {})
             await self._emit("charge.refunded", data)
 
-    async def deliver_webhooks(self, client: httpx.AsyncClient) -> None:
+    async def deliver_webhooks(self, client: httpx.AsyncClient) -> bool:
+        """Delivers what is due; True when the batch was full, so more may be waiting."""
         now = self.clock.now()
         due = (
             await SandboxWebhook.filter(delivered_at=None, next_attempt_at__lte=now)
             .filter(Q(lease_until=None) | Q(lease_until__lt=now))
             .order_by("created_at")
-            .limit(50)
+            .limit(WEBHOOK_BATCH)
         )
         for event in due:
             claimed = await SandboxWebhook.filter(id=event.id, attempts=event.attempts).update(
@@ -400,6 +406,7 @@ class SandboxGateway:
             )
             if claimed:
                 await self._deliver(client, event)
+        return len(due) == WEBHOOK_BATCH
 
     async def _deliver(self, client: httpx.AsyncClient, event: SandboxWebhook) -> None:
         body = json.dumps(event.payload, separators=(",", ":")).encode()
@@ -417,23 +424,31 @@ class SandboxGateway:
         if delivered:
             await SandboxWebhook.filter(id=event.id).update(delivered_at=now, lease_until=None)
             return
-        delay = min(timedelta(seconds=2 ** min(event.attempts, 12)), MAX_WEBHOOK_DELAY)
+        # event.attempts was read before this attempt was claimed: it counts earlier failures.
+        delay = backoff(event.attempts + 1, base=WEBHOOK_RETRY_BASE, cap=MAX_WEBHOOK_DELAY)
         await SandboxWebhook.filter(id=event.id).update(
             next_attempt_at=now + delay, lease_until=None
         )
-        log.warning("sandbox webhook %s not accepted; retrying in %ss", event.type, delay.seconds)
+        log.warning(
+            "sandbox webhook %s not accepted; retrying in %ss",
+            event.type,
+            int(delay.total_seconds()),
+        )
 
-    async def run(self, client: httpx.AsyncClient) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.process_refunds()
-                await self.deliver_webhooks(client)
-            except Exception:
-                log.exception("sandbox gateway round failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_INTERVAL_S):
-                    await self._wake.wait()
+    def jobs(self, client: httpx.AsyncClient) -> list[Job]:
+        """Refunds and webhook deliveries, at once when there is new work, else every second.
+
+        `client` reaches the merchant's webhook route.
+        """
+        return [
+            Job("sandbox-refunds", self.process_refunds, POLL_INTERVAL_S, self._refunds_due),
+            Job(
+                "sandbox-webhooks",
+                lambda: self.deliver_webhooks(client),
+                POLL_INTERVAL_S,
+                self._webhooks_due,
+            ),
+        ]
 
 
 def _verification(intent: SandboxIntent, redirect_url: str | None) -> Verification:

@@ -100,19 +100,29 @@ async def _empty_tables() -> None:
 
 @pytest.fixture
 def app_factory(settings_for: Callable[..., Settings]):
-    """Starts an app's lifespan on the test database; one at a time per test."""
+    """Starts an app's lifespan on the test database; one at a time per test.
+
+    `jobs=False` starts no periodic job: the test takes their steps (`take_step`) itself.
+    """
 
     @asynccontextmanager
     async def start(
-        clock: Clock | None = None, truncate: bool = True, **overrides: Any
+        clock: Clock | None = None, truncate: bool = True, jobs: bool = True, **overrides: Any
     ) -> AsyncIterator[Any]:
-        app = create_app(settings_for(**overrides), clock=clock)
+        app = create_app(settings_for(**overrides), clock=clock, start_jobs=jobs)
         async with LifespanManager(app):
             if truncate:
                 await _empty_tables()
             yield app
 
     return start
+
+
+async def take_step(app: Any, job_name: str) -> object:
+    """Takes one step of the app's job by that name, as its runner would."""
+    steps = {job.name: job.step for job in app.state.jobs}
+    assert job_name in steps, f"no job {job_name!r}: {sorted(steps)}"
+    return await steps[job_name]()
 
 
 def http_client(app: Any, client_ip: str = CLIENT_IP) -> httpx.AsyncClient:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from api import cli
 from models.accounts import Account
 from models.billing import Bill, BillStatus, UsageRecord
 from models.sandbox import SandboxCharge
@@ -27,11 +28,17 @@ from tests.flows import (
     tokenize,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 BILLS = """{ me { billing { nextBillDate arrearsRisk } bills { edges { node {
   number kind status period { start end } subtotal { amount currency } taxRatePercent
   tax { amount currency } total { amount currency } issuedAt paidAt
   lines { description amount { amount currency } } } } } } }"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 def at(year: int, month: int, day: int, hour: int = 12) -> datetime:
@@ -228,37 +235,36 @@ async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> No
     ]
 
 
-async def test_the_billing_commands(billing_app, clock, database_url) -> None:
+async def test_the_billing_commands(billing_app, database_url, monkeypatch, capsys) -> None:
     await _postpaid(billing_app, "eva@example.com")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONRAMP_")}
-    env |= {"ONRAMP_DATABASE_URL": database_url, "ONRAMP_SECRET_KEY": TEST_SECRET}
+    for name in [k for k in os.environ if k.startswith("ONRAMP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ONRAMP_DATABASE_URL", database_url)
+    monkeypatch.setenv("ONRAMP_SECRET_KEY", TEST_SECRET)
+    loop = asyncio.get_running_loop()
 
-    def onramp(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "api", "billing", *args],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+    async def onramp(*argv: str) -> Outcome:
+        """The command in this process: its own thread, event loop and Tortoise context."""
+        args = cli.parser().parse_args(["billing", *argv])
+        code = await loop.run_in_executor(None, contextvars.Context().run, cli.run, args)
+        out, err = capsys.readouterr()
+        return Outcome(code, out, err)
 
-    recorded = onramp(
+    recorded = await onramp(
         "record-usage", "--email", "EVA@example.com", "--amount", "2.50", "--description", "Compute"
     )
-    unknown = onramp(
+    unknown = await onramp(
         "record-usage", "--email", "nobody@example.com", "--amount", "1", "--description", "x"
     )
-    bad = onramp(
+    bad = await onramp(
         "record-usage", "--email", "eva@example.com", "--amount", "1.234", "--description", "x"
     )
-    flagged = onramp("flag-arrears", "--email", "eva@example.com", "--reason", "chargeback")
+    flagged = await onramp("flag-arrears", "--email", "eva@example.com", "--reason", "chargeback")
     flag_state = (await Account.get(email="eva@example.com")).arrears_risk
-    cleared = onramp("clear-arrears", "--email", "eva@example.com")
+    cleared = await onramp("clear-arrears", "--email", "eva@example.com")
     today = datetime.now(UTC).date()
     third = (today.replace(day=1) + timedelta(days=32)).replace(day=3)
-    ran = onramp("run", "--date", third.isoformat())
+    ran = await onramp("run", "--date", third.isoformat())
 
     assert recorded.returncode == 0, recorded.stderr
     assert unknown.returncode == 1

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime
 import anyio
 import pytest
 
-from models.cards import BindingStatus, CardBindingAttempt
+from models.cards import BindingStatus, CardBindingAttempt, DepositStatus
+from models.sandbox import SandboxCharge
 from services.clock import FrozenClock
-from tests.conftest import GraphQLClient, http_client, outbox
+from tests.conftest import GraphQLClient, http_client, outbox, take_step
 from tests.flows import (
     ASSOCIATE_MOBILE,
     ATTEMPT,
@@ -61,6 +62,21 @@ async def person(app_factory):
         gql = GraphQLClient(http_client(app))
         await ready_for_card(gql, app, EMAIL)
         yield app, gql
+
+
+@pytest.fixture
+async def frozen_person(app_factory):
+    """`person` on a frozen clock, with no job running: the test takes every step itself."""
+    clock = FrozenClock(datetime.now(UTC))
+    async with app_factory(clock=clock, jobs=False, limit_codes_per_destination="50/minute") as app:
+        gql = GraphQLClient(http_client(app))
+        await ready_for_card(gql, app, EMAIL)
+        yield app, gql, clock
+
+
+async def _state(gql: GraphQLClient, attempt_id: str) -> tuple[str, str]:
+    attempt = (await gql(ATTEMPT, {"id": attempt_id}))["data"]["node"]
+    return attempt["status"], attempt["depositStatus"]
 
 
 async def _token(gql: GraphQLClient, number: str, **fields) -> str:
@@ -204,20 +220,40 @@ async def test_declining_on_the_bank_page_fails_authentication(person) -> None:
     assert (attempt["status"], attempt["failureReason"]) == ("FAILED", "AUTHENTICATION_FAILED")
 
 
-async def test_the_refund_that_fails_first_is_retried(person) -> None:
-    _, gql = person
+async def test_the_refund_that_fails_first_is_retried(frozen_person) -> None:
+    app, gql, clock = frozen_person
     started = await _bound(gql, "4000 0000 0000 5126")
     await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
-    succeeded = await attempt_until(gql, started["id"], _terminal, timeout_s=2)
-    assert succeeded["status"] == "SUCCEEDED"
-    pending = await attempt_until(
-        gql, started["id"], lambda a: a["depositStatus"] == "REFUND_PENDING"
-    )
-    assert pending["depositStatus"] == "REFUND_PENDING"
-    refunded = await attempt_until(
-        gql, started["id"], lambda a: a["depositStatus"] == "REFUNDED", timeout_s=60
-    )
-    assert refunded["status"] == "SUCCEEDED"
+    await take_step(app, "sandbox-webhooks")  # verification.succeeded: the refund is asked for
+    succeeded = await _state(gql, started["id"])
+    await take_step(app, "sandbox-refunds")  # this card's first refund fails
+    failed_once = await _state(gql, started["id"])
+    clock.advance(seconds=4)
+    await take_step(app, "sandbox-refunds")
+    await take_step(app, "sandbox-webhooks")
+    too_early = await _state(gql, started["id"])
+    clock.advance(seconds=1)  # the first retry comes 5 s after the failure
+    await take_step(app, "sandbox-refunds")
+    await take_step(app, "sandbox-webhooks")  # charge.refunded
+    refunded = await _state(gql, started["id"])
+
+    assert succeeded == ("SUCCEEDED", "REFUND_PENDING")
+    assert failed_once == too_early == ("SUCCEEDED", "REFUND_PENDING")
+    assert refunded == ("SUCCEEDED", "REFUNDED")
+
+
+async def test_the_sweep_asks_again_for_a_refund_the_gateway_lost(frozen_person) -> None:
+    app, gql, _ = frozen_person
+    started = await _bound(gql, "4242 4242 4242 4242")
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    await take_step(app, "sandbox-webhooks")
+    # As if the process died between charging the deposit and asking for its refund.
+    await CardBindingAttempt.all().update(deposit_status=DepositStatus.CHARGED)
+    await SandboxCharge.all().update(refund_status="none", refund_next_attempt_at=None)
+    await take_step(app, "card-binding")
+    await take_step(app, "sandbox-refunds")
+    await take_step(app, "sandbox-webhooks")
+    assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUNDED")
 
 
 # The bank page
@@ -720,8 +756,8 @@ async def test_tokenizations_are_capped_per_client_ip(app_factory) -> None:
     assert answers == [200, 200, 429]
 
 
-async def test_webhooks_are_redelivered_until_accepted(person, monkeypatch) -> None:
-    app, gql = person
+async def test_webhooks_are_redelivered_until_accepted(frozen_person, monkeypatch) -> None:
+    app, gql, clock = frozen_person
     cards = app.state.services.cards
     real_receive = cards.receive
     refusals: list[str] = []
@@ -735,6 +771,14 @@ async def test_webhooks_are_redelivered_until_accepted(person, monkeypatch) -> N
     monkeypatch.setattr(cards, "receive", down_once)
     started = await _bound(gql, "4242 4242 4242 4242")
     await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
-    attempt = await attempt_until(gql, started["id"], _terminal, timeout_s=8)
-    assert refusals
-    assert attempt["status"] == "SUCCEEDED"
+    await take_step(app, "sandbox-webhooks")  # refused
+    refused = await _state(gql, started["id"])
+    await take_step(app, "sandbox-webhooks")  # not due yet: the retry waits 1 s
+    waiting = await _state(gql, started["id"])
+    clock.advance(seconds=1)
+    await take_step(app, "sandbox-webhooks")
+    delivered = await _state(gql, started["id"])
+
+    assert len(refusals) == 1
+    assert refused == waiting == ("REQUIRES_ACTION", "NOT_CHARGED")
+    assert delivered == ("SUCCEEDED", "REFUND_PENDING")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -12,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from models.outbox import DeliveryStatus, OutboxMessage
 from services.clock import FrozenClock
-from tests.conftest import GraphQLClient, http_client, outbox
+from tests.conftest import GraphQLClient, http_client, outbox, take_step
 from tests.flows import send_code
 
 EMAIL = "kofi.mensah@example.com"
@@ -47,23 +46,12 @@ async def smtp() -> AsyncIterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-async def _until(predicate, timeout_s: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_a_code_is_delivered_by_smtp(app_factory, smtp) -> None:
     inbox, port = smtp
-    async with app_factory(smtp_host="127.0.0.1", smtp_port=port) as app:
+    async with app_factory(jobs=False, smtp_host="127.0.0.1", smtp_port=port) as app:
         gql = GraphQLClient(http_client(app))
         assert (await send_code(gql, EMAIL))["errors"] == []
-
-        async def delivered() -> bool:
-            return bool(inbox.messages)
-
-        await _until(delivered)
+        await app.state.services.outbox.deliver_due()
         [row] = await OutboxMessage.all()
     assert inbox.messages[0]["to"] == EMAIL
     assert "Subject: Your Onramp Cloud verification code" in inbox.messages[0]["data"]
@@ -74,18 +62,13 @@ async def test_a_code_is_delivered_by_smtp(app_factory, smtp) -> None:
 async def test_an_unreachable_server_fails_nothing_and_is_retried(app_factory) -> None:
     port = _free_port()  # nothing listens here yet
     clock = FrozenClock(datetime.now(UTC))
-    async with app_factory(clock=clock, smtp_host="127.0.0.1", smtp_port=port) as app:
+    async with app_factory(clock=clock, jobs=False, smtp_host="127.0.0.1", smtp_port=port) as app:
         gql = GraphQLClient(http_client(app))
         sent = await send_code(gql, EMAIL)
-
-        async def failed_once() -> bool:
-            row = await OutboxMessage.first()
-            return row is not None and row.attempts >= 1 and row.lease_until is None
-
-        await _until(failed_once)
+        await app.state.services.outbox.deliver_due()
         row = await OutboxMessage.first()
         assert sent["errors"] == []
-        assert row.status is DeliveryStatus.PENDING
+        assert (row.status, row.attempts, row.lease_until) == (DeliveryStatus.PENDING, 1, None)
         assert row.last_error
 
         inbox = Inbox()
@@ -104,37 +87,30 @@ async def test_a_restart_resumes_pending_deliveries(app_factory, smtp) -> None:
     inbox, port = smtp
     clock = FrozenClock(datetime.now(UTC))
     down = _free_port()
-    async with app_factory(clock=clock, smtp_host="127.0.0.1", smtp_port=down) as app:
+    async with app_factory(clock=clock, jobs=False, smtp_host="127.0.0.1", smtp_port=down) as app:
         await send_code(GraphQLClient(http_client(app)), EMAIL)
-
-        async def failed_once() -> bool:
-            row = await OutboxMessage.first()
-            return row is not None and row.attempts >= 1 and row.lease_until is None
-
-        await _until(failed_once)
+        failed = await app.state.services.outbox.deliver_due()
     clock.advance(minutes=1)
     # A new process, now with a working mail server, finds the message and sends it.
-    async with app_factory(clock=clock, smtp_host="127.0.0.1", smtp_port=port, truncate=False):
-
-        async def delivered() -> bool:
-            return bool(inbox.messages)
-
-        await _until(delivered)
+    async with app_factory(
+        clock=clock, jobs=False, smtp_host="127.0.0.1", smtp_port=port, truncate=False
+    ) as app:
+        resumed = await take_step(app, "outbox")
+        row = await OutboxMessage.first()
+    assert failed == 1
+    assert resumed is False  # a batch of one: nothing more waiting
+    assert row.status is DeliveryStatus.SENT
     assert inbox.messages[0]["to"] == EMAIL
 
 
 async def test_outside_development_a_delivered_body_is_redacted(app_factory, smtp) -> None:
     inbox, port = smtp
-    async with app_factory(smtp_host="127.0.0.1", smtp_port=port, **STAGING) as app:
+    async with app_factory(jobs=False, smtp_host="127.0.0.1", smtp_port=port, **STAGING) as app:
         gql = GraphQLClient(http_client(app))
         await send_code(gql, EMAIL)
-
-        async def sent() -> bool:
-            row = await OutboxMessage.first()
-            return row is not None and row.status is DeliveryStatus.SENT
-
-        await _until(sent)
+        await app.state.services.outbox.deliver_due()
         row = await OutboxMessage.first()
+    assert row.status is DeliveryStatus.SENT
     assert row.redacted
     assert row.body == "[redacted after delivery]"
     assert any(line.isdigit() for line in inbox.messages[0]["data"].splitlines())

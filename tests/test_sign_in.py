@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -69,44 +68,56 @@ async def test_an_overlong_password_is_never_hashed(app, gql, monkeypatch) -> No
     assert calls == []
 
 
+def _about(wait: timedelta, seconds: float) -> bool:
+    """Equal to the millisecond that retryAfter carries."""
+    return abs(wait - timedelta(seconds=seconds)) <= timedelta(milliseconds=2)
+
+
 async def test_failed_sign_ins_grow_a_delay_that_passes(app_factory) -> None:
     limits = {"login_free_failures_per_account": 2, "login_base_delay_s": 1}
-    async with app_factory(**limits) as app:
+    clock = FrozenClock(datetime.now(UTC))
+    async with app_factory(clock=clock, **limits) as app:
         gql = GraphQLClient(http_client(app))
         await sign_up(gql, app, EMAIL)
         failures = [codes_of(await login_payload(gql, EMAIL, "wrong-pass-1")) for _ in range(3)]
+        failed_at = clock.now()
         started = datetime.now(UTC)
         refused = await login_payload(gql, EMAIL)  # even the right password waits
         answered_in = datetime.now(UTC) - started
-
-        await asyncio.sleep(1.1)
+        clock.advance(seconds=0.9)
+        still_refused = await login_payload(gql, EMAIL)
+        clock.advance(seconds=0.2)
         recovered = await login_payload(gql, EMAIL)
 
     assert failures == [["INVALID_CREDENTIALS"]] * 3
-    assert codes_of(refused) == ["RATE_LIMITED"]
+    assert codes_of(refused) == codes_of(still_refused) == ["RATE_LIMITED"]
     retry_after = datetime.fromisoformat(refused["errors"][0]["retryAfter"])
-    assert timedelta(0) < retry_after - started <= timedelta(seconds=2)
+    assert _about(retry_after - failed_at, seconds=1)  # 1 s after the 3rd failure
     assert answered_in < timedelta(seconds=1)  # answered, not slept on
     assert recovered["errors"] == []
 
 
 async def test_the_delay_doubles_with_each_further_failure(app_factory) -> None:
     limits = {"login_free_failures_per_account": 1, "login_base_delay_s": 1}
-    async with app_factory(**limits) as app:
+    clock = FrozenClock(datetime.now(UTC))
+    async with app_factory(clock=clock, **limits) as app:
         gql = GraphQLClient(http_client(app))
         await login_payload(gql, "nobody@example.com", "x")  # free
+        failed_at = clock.now()
         await login_payload(gql, "nobody@example.com", "x")  # waits 1 s
         first = await login_payload(gql, "nobody@example.com", "x")
-        await asyncio.sleep(1.1)
+        clock.advance(seconds=1.1)
+        failed_again_at = clock.now()
         await login_payload(gql, "nobody@example.com", "x")  # waits 2 s
         second = await login_payload(gql, "nobody@example.com", "x")
 
-    waits = [
-        datetime.fromisoformat(p["errors"][0]["retryAfter"]) - datetime.now(UTC)
-        for p in (first, second)
-    ]
     assert codes_of(first) == codes_of(second) == ["RATE_LIMITED"]
-    assert waits[1] > timedelta(seconds=1)
+    waits = [
+        datetime.fromisoformat(payload["errors"][0]["retryAfter"]) - at
+        for payload, at in ((first, failed_at), (second, failed_again_at))
+    ]
+    assert _about(waits[0], seconds=1)
+    assert _about(waits[1], seconds=2)
 
 
 async def test_failures_from_one_ip_are_throttled_across_emails(app_factory) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -45,7 +44,10 @@ class SmsProvider:
         self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
 
     def __enter__(self) -> SmsProvider:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll, so that shutting it down takes no noticeable time.
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -67,24 +69,14 @@ async def _send(gql: GraphQLClient, number: str, region: str = "DE") -> dict:
     return body["data"]["sendPhoneCode"]
 
 
-async def _until(predicate, timeout_s: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_an_sms_is_posted_as_json_to_the_webhook(app_factory, provider) -> None:
-    async with app_factory(sms_webhook_url=provider.url) as app:
+    async with app_factory(jobs=False, sms_webhook_url=provider.url) as app:
         gql = GraphQLClient(http_client(app))
         gql.headers = bearer(await sign_up(gql, app, EMAIL))
         assert (await _send(gql, "01512 3456789"))["errors"] == []
-
-        async def delivered() -> bool:
-            return bool(provider.received)
-
-        await _until(delivered)
+        claimed = await app.state.services.outbox.deliver_due()
         row = await OutboxMessage.get(channel=Channel.SMS)
+    assert claimed == 1
     [sms] = provider.received
     assert sms["to"] == "+4915123456789"
     assert any(line.isdigit() and len(line) == 6 for line in sms["text"].splitlines())
@@ -96,20 +88,22 @@ async def test_a_failing_provider_is_retried_without_failing_the_mutation(
 ) -> None:
     provider.failures_left = 1
     clock = FrozenClock(datetime.now(UTC))
-    async with app_factory(clock=clock, sms_webhook_url=provider.url) as app:
+    async with app_factory(clock=clock, jobs=False, sms_webhook_url=provider.url) as app:
+        outbox = app.state.services.outbox
         gql = GraphQLClient(http_client(app))
         gql.headers = bearer(await sign_up(gql, app, EMAIL))
         sent = await _send(gql, "01512 3456789")
-
-        async def failed_once() -> bool:
-            row = await OutboxMessage.get_or_none(channel=Channel.SMS)
-            return row is not None and row.attempts == 1 and row.lease_until is None
-
-        await _until(failed_once)
-        clock.advance(minutes=1)
-        await app.state.services.outbox.deliver_due()
+        await outbox.deliver_due()  # the provider answers 503
+        failed = await OutboxMessage.get(channel=Channel.SMS)
+        clock.advance(seconds=4)
+        too_early = await outbox.deliver_due()
+        clock.advance(seconds=1)  # the first retry comes 5 s after the failure
+        await outbox.deliver_due()
         row = await OutboxMessage.get(channel=Channel.SMS)
     assert sent["errors"] == []
+    assert (failed.status, failed.attempts, failed.lease_until) == (DeliveryStatus.PENDING, 1, None)
+    assert failed.last_error == "HTTPStatusError"
+    assert too_early == 0
     assert row.status is DeliveryStatus.SENT
     assert row.attempts == 2
     assert provider.received[0]["to"] == "+4915123456789"
