@@ -138,12 +138,15 @@ class OnboardingMutation:
             current_password=input.current_password,
             session_id=session.id,
         )
+        info.context.loaders.forget_account(session.account_id)
         return AccountPayload.of(outcome)
 
     @strawberry.mutation
     async def skip_security_phone(self, info: Info) -> AccountPayload:
         account = await require_account(info)
-        return AccountPayload.of(await info.context.services.phones.skip_security_phone(account))
+        outcome = await info.context.services.phones.skip_security_phone(account)
+        info.context.loaders.forget_account(account.id)
+        return AccountPayload.of(outcome)
 
     @strawberry.mutation(
         description="Needs no security phone: a security phone still PENDING becomes SKIPPED."
@@ -156,6 +159,7 @@ class OnboardingMutation:
         outcome = await info.context.services.onboarding.enable_cloud(
             account, accepted, info.context.caller
         )
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @strawberry.mutation
@@ -166,6 +170,7 @@ class OnboardingMutation:
         )
         if isinstance(outcome, Account):
             await info.context.services.onboarding.refresh_continue_message(outcome)
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @strawberry.mutation
@@ -189,6 +194,7 @@ class OnboardingMutation:
                 contact_name=enterprise.contact_name,
             )
         outcome = await info.context.services.onboarding.complete_details(account, details)
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @strawberry.mutation
@@ -198,6 +204,7 @@ class OnboardingMutation:
         account = await require_account(info)
         wanted = [decode_id(value, "AccountMessage") for value in input.message_ids]
         outcome = await info.context.services.onboarding.mark_read(account, wanted)
+        info.context.loaders.forget_messages(wanted)
         if outcome and isinstance(outcome[0], Problem):
             return MarkMessagesReadPayload(errors=user_errors(outcome))  # type: ignore[arg-type]
         return MarkMessagesReadPayload(

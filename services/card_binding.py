@@ -42,6 +42,7 @@ from services.clock import Clock
 from services.deposits import verification_deposit
 from services.money import Money
 from services.outbox import Outbox
+from services.pagination import NewestFirst
 from services.payments import (
     Brand,
     PaymentGateway,
@@ -544,6 +545,10 @@ class CardBinding:
         self, account_id: uuid.UUID, attempt_id: uuid.UUID
     ) -> CardBindingAttempt | None:
         return await CardBindingAttempt.get_or_none(id=attempt_id, account_id=account_id)
+
+    def history(self, account_id: uuid.UUID) -> NewestFirst[CardBindingAttempt]:
+        """The account's attempts, newest first: the Historical Cards page."""
+        return NewestFirst(CardBindingAttempt.filter(account_id=account_id), "created_at")
 
 
 def _deposit(attempt: CardBindingAttempt) -> Money:
