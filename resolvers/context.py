@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ class RequestContext:
     connection_params: dict[str, Any] | None = None
     _session: Session | None = field(default=None, init=False)
     _looked_up: bool = field(default=False, init=False)
+    _lookup: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
 
     @property
@@ -44,9 +46,11 @@ class RequestContext:
         """The live session the request's credential names, looked up once per context."""
         if not self.remember_session:
             return await self.services.sessions.find(self.token)
-        if not self._looked_up:
-            self._session = await self.services.sessions.find(self.token)
-            self._looked_up = True
+        # Sibling fields resolve concurrently: the first looks the session up, the rest wait.
+        async with self._lookup:
+            if not self._looked_up:
+                self._session = await self.services.sessions.find(self.token)
+                self._looked_up = True
         return self._session
 
     @property
