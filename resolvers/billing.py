@@ -13,7 +13,7 @@ from models.billing import Bill
 from models.billing import BillKind as BillSort
 from models.billing import BillStatus as BillState
 from resolvers.nodes import own_rows
-from resolvers.pagination import KeysetConnection, KeysetEdge, PageInfo
+from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
 from services.money import Money
 
@@ -90,7 +90,7 @@ class BillType(relay.Node):
 
 
 @strawberry.type
-class BillEdge(KeysetEdge[BillType]):
+class BillEdge(relay.Edge[BillType]):
     cursor: str
     node: BillType
 

@@ -1,9 +1,10 @@
 """Relay connections paged by (time, id) keyset cursors, newest first.
 
-Strawberry's `relay.Connection` and `relay.Edge` carry descriptions the contract's SDL does
-not have, and their default paging slices a list by offset. These subclasses keep the
-contract's exact SDL (fields redeclared without descriptions) and page with the keyset
-windows of `services.pagination` instead.
+Strawberry's `relay.Connection`, `relay.Edge` and `relay.PageInfo` carry field descriptions
+the contract's SDL does not have, and `relay.connection()` adds described arguments: the
+subclasses here and in the step modules redeclare their fields without descriptions, their
+fields declare the four arguments themselves, and `resolve_connection` pages with the keyset
+windows of `services.pagination` instead of slicing by offset.
 """
 
 from __future__ import annotations
@@ -28,12 +29,9 @@ class PageInfo(relay.PageInfo):
     end_cursor: str | None
 
 
-class KeysetEdge(relay.Edge[NodeType], Generic[NodeType]):
-    """An edge whose cursor is the keyset cursor of its row, as services.pagination wrote it."""
-
-
 class KeysetConnection(relay.Connection[NodeType], Generic[NodeType]):
-    """A connection over a `NewestFirst` list; subclasses name their edge type."""
+    """A connection over a `NewestFirst` list; subclasses name their edge type and map rows to
+    nodes with `resolve_node`."""
 
     edge_type: ClassVar[type[Any]]
 

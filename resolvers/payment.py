@@ -25,7 +25,7 @@ from models.cards import (
 from models.cards import DepositStatus as DepositState
 from resolvers.errors import UserError, user_errors
 from resolvers.nodes import decode_id, own_rows
-from resolvers.pagination import KeysetConnection, KeysetEdge, PageInfo
+from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
 from services import agreements
@@ -208,7 +208,7 @@ class CardBindingAttemptType(relay.Node):
 
 
 @strawberry.type
-class CardBindingAttemptEdge(KeysetEdge[CardBindingAttemptType]):
+class CardBindingAttemptEdge(relay.Edge[CardBindingAttemptType]):
     cursor: str
     node: CardBindingAttemptType
 
