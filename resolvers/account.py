@@ -12,9 +12,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from models.accounts import Account
-from models.cards import PaymentCard
-from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance, DetailsType
-from resolvers.billing import BillConnection, bills_of
+from models.onboarding import AccountDetails, AccountMessage, DetailsType
+from resolvers.billing import BillConnection
 from resolvers.nodes import own_rows
 from resolvers.payment import (
     BillingProfile,
@@ -224,8 +223,8 @@ class AccountMessageType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AccountMessageType | None]:
-        rows = await own_rows(AccountMessage.filter(withdrawn_at=None), info, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
+        rows = await own_rows(info.context.loaders.message, info, node_ids)
+        return [cls.from_model(row) if row and row.withdrawn_at is None else None for row in rows]
 
 
 @strawberry.type(name="Account")
@@ -266,18 +265,16 @@ class AccountType(relay.Node):
         return self.model.cloud_enabled_at
 
     @strawberry.field
-    async def accepted_agreements(self) -> list[AgreementAcceptanceType]:
-        rows = await AgreementAcceptance.filter(account_id=self.model.id).order_by(
-            "accepted_at", "agreement_key"
-        )
+    async def accepted_agreements(self, info: Info) -> list[AgreementAcceptanceType]:
+        rows = await info.context.loaders.acceptances_of.load(self.model.id)
         return [
             AgreementAcceptanceType(accepted_at=row.accepted_at, agreement_id=row.agreement_id)
             for row in rows
         ]
 
     @strawberry.field
-    async def details(self) -> AccountDetailsUnion | None:
-        details = await AccountDetails.get_or_none(account_id=self.model.id)
+    async def details(self, info: Info) -> AccountDetailsUnion | None:
+        details = await info.context.loaders.details_of.load(self.model.id)
         return details_of(details) if details else None
 
     @strawberry.field
@@ -285,8 +282,8 @@ class AccountType(relay.Node):
         return OnboardingProgress.of(await info.context.services.onboarding.progress(self.model))
 
     @strawberry.field
-    async def payment_cards(self) -> list[PaymentCardType]:
-        cards = await PaymentCard.filter(account_id=self.model.id).order_by("-bound_at")
+    async def payment_cards(self, info: Info) -> list[PaymentCardType]:
+        cards = await info.context.loaders.cards_of.load(self.model.id)
         return [PaymentCardType.from_model(card) for card in cards]
 
     @strawberry.field
@@ -296,12 +293,20 @@ class AccountType(relay.Node):
     @strawberry.field(description="The account's post-paid bills, newest first.")
     async def bills(
         self,
+        info: Info,
         before: str | None = None,
         after: str | None = None,
         first: int | None = None,
         last: int | None = None,
     ) -> BillConnection:
-        return await bills_of(self.model.id, first=first, last=last, after=after, before=before)
+        return await BillConnection.resolve_connection(
+            info.context.services.billing.bills(self.model.id),
+            info=info,
+            before=before,
+            after=after,
+            first=first,
+            last=last,
+        )
 
     @strawberry.field
     async def service_tickets(self, info: Info) -> list[ServiceTicketType]:

@@ -9,11 +9,11 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from models.billing import Bill, BillLine
+from models.billing import Bill
 from models.billing import BillKind as BillSort
 from models.billing import BillStatus as BillState
 from resolvers.nodes import own_rows
-from resolvers.pagination import PageInfo, newest_first
+from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
 from services.money import Money
 
@@ -50,8 +50,8 @@ class BillType(relay.Node):
     paid_at: datetime | None
 
     @strawberry.field
-    async def lines(self) -> list[BillLineType]:
-        rows = await BillLine.filter(bill_id=self.model.id).order_by("occurred_at")
+    async def lines(self, info: Info) -> list[BillLineType]:
+        rows = await info.context.loaders.lines_of.load(self.model.id)
         return [
             BillLineType(
                 description=row.description,
@@ -85,33 +85,23 @@ class BillType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[BillType | None]:
-        return [cls.from_model(r) if r else None for r in await own_rows(Bill, info, node_ids)]
+        rows = await own_rows(info.context.loaders.bill, info, node_ids)
+        return [cls.from_model(r) if r else None for r in rows]
 
 
 @strawberry.type
-class BillEdge:
+class BillEdge(relay.Edge[BillType]):
     cursor: str
     node: BillType
 
 
 @strawberry.type
-class BillConnection:
+class BillConnection(KeysetConnection[BillType]):
     page_info: PageInfo
     edges: list[BillEdge]
 
+    edge_type = BillEdge
 
-async def bills_of(
-    account_id: Any, *, first: int | None, last: int | None, after: str | None, before: str | None
-) -> BillConnection:
-    page = await newest_first(
-        Bill.filter(account_id=account_id),
-        "issued_at",
-        first=first,
-        last=last,
-        after=after,
-        before=before,
-    )
-    return BillConnection(
-        page_info=page.info,
-        edges=[BillEdge(cursor=cursor, node=BillType.from_model(row)) for cursor, row in page.rows],
-    )
+    @classmethod
+    def resolve_node(cls, node: Bill, *, info: Info, **kwargs: Any) -> BillType:
+        return BillType.from_model(node)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from models.sessions import Session
+from resolvers.loaders import Loaders
 from services.accounts import Caller
 from services.runtime import Services
 
@@ -33,6 +35,8 @@ class RequestContext:
     connection_params: dict[str, Any] | None = None
     _session: Session | None = field(default=None, init=False)
     _looked_up: bool = field(default=False, init=False)
+    _lookup: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _loaders: Loaders | None = field(default=None, init=False)
 
     @property
     def caller(self) -> Caller:
@@ -42,10 +46,24 @@ class RequestContext:
         """The live session the request's credential names, looked up once per context."""
         if not self.remember_session:
             return await self.services.sessions.find(self.token)
-        if not self._looked_up:
-            self._session = await self.services.sessions.find(self.token)
-            self._looked_up = True
+        # Sibling fields resolve concurrently: the first looks the session up, the rest wait.
+        async with self._lookup:
+            if not self._looked_up:
+                self._session = await self.services.sessions.find(self.token)
+                self._looked_up = True
         return self._session
+
+    @property
+    def loaders(self) -> Loaders:
+        """This operation's DataLoaders, made on first use.
+
+        An HTTP context serves one operation, so its loaders cache. A websocket's context
+        serves every operation of the connection: its loaders only batch, so each
+        subscription message reads fresh rows.
+        """
+        if self._loaders is None:
+            self._loaders = Loaders(cache=self.remember_session)
+        return self._loaders
 
     def forget_session(self) -> None:
         self._session, self._looked_up = None, True

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 
@@ -42,16 +43,12 @@ def _uuid(value: str) -> UUID | None:
         return None
 
 
-async def own_rows(query: Any, info: Info, node_ids: Any) -> list[Any]:
+async def own_rows(loader: DataLoader[UUID, Any], info: Info, node_ids: Any) -> list[Any]:
     """The rows of the signed-in account among the ids (in their order); None for the rest."""
     session = await info.context.session()
     wanted = [_uuid(node_id) for node_id in node_ids]
     if session is None:
         return [None for _ in wanted]
-    rows = {
-        row.id: row
-        for row in await query.filter(
-            account_id=session.account_id, id__in=[w for w in wanted if w]
-        )
-    }
-    return [rows.get(w) if w else None for w in wanted]
+    rows = await loader.load_many([w for w in wanted if w])
+    own = {row.id: row for row in rows if row is not None and row.account_id == session.account_id}
+    return [own.get(w) if w else None for w in wanted]

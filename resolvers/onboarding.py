@@ -133,12 +133,15 @@ class OnboardingMutation:
             current_password=input.current_password,
             session_id=session.id,
         )
+        info.context.loaders.forget_account(session.account_id)
         return AccountPayload.of(outcome)
 
     @payload_mutation()
     async def skip_security_phone(self, info: Info) -> AccountPayload:
         account = await require_account(info)
-        return AccountPayload.of(await info.context.services.phones.skip_security_phone(account))
+        outcome = await info.context.services.phones.skip_security_phone(account)
+        info.context.loaders.forget_account(account.id)
+        return AccountPayload.of(outcome)
 
     @payload_mutation(
         description="Needs no security phone: a security phone still PENDING becomes SKIPPED."
@@ -151,6 +154,7 @@ class OnboardingMutation:
         outcome = await info.context.services.onboarding.enable_cloud(
             account, accepted, info.context.caller
         )
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @payload_mutation()
@@ -159,6 +163,7 @@ class OnboardingMutation:
         outcome = await info.context.services.phones.associate_mobile(
             account, region_code=input.region_code, raw=input.phone_number, code=input.code
         )
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @payload_mutation()
@@ -182,6 +187,7 @@ class OnboardingMutation:
                 contact_name=enterprise.contact_name,
             )
         outcome = await info.context.services.onboarding.complete_details(account, details)
+        info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
     @payload_mutation()
@@ -191,4 +197,5 @@ class OnboardingMutation:
         account = await require_account(info)
         wanted = [decode_id(value, "AccountMessage") for value in input.message_ids]
         read = await info.context.services.onboarding.mark_read(account, wanted)
+        info.context.loaders.forget_messages(wanted)
         return MarkMessagesReadPayload(messages=[AccountMessageType.from_model(m) for m in read])

@@ -1,73 +1,69 @@
-"""Relay connections over Tortoise querysets, newest first, paged by (time, id) cursors."""
+"""Relay connections paged by (time, id) keyset cursors, newest first.
+
+Strawberry's `relay.Connection`, `relay.Edge` and `relay.PageInfo` carry field descriptions
+the contract's SDL does not have, and `relay.connection()` adds described arguments: the
+subclasses here and in the step modules redeclare their fields without descriptions, their
+fields declare the four arguments themselves, and `resolve_connection` pages with the keyset
+windows of `services.pagination` instead of slicing by offset.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
+from strawberry import relay
+from strawberry.types import Info
 
-from services.pagination import PageArgumentError, encode_cursor, window
+from services.pagination import NewestFirst, PageArgumentError
+
+NodeType = TypeVar("NodeType")
 
 
 @strawberry.type
-class PageInfo:
+class PageInfo(relay.PageInfo):
     has_next_page: bool
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[tuple[str, Any]]  # (cursor, row)
-    info: PageInfo
+class KeysetConnection(relay.Connection[NodeType], Generic[NodeType]):
+    """A connection over a `NewestFirst` list; subclasses name their edge type and map rows to
+    nodes with `resolve_node`."""
 
+    edge_type: ClassVar[type[Any]]
 
-async def newest_first(
-    query: QuerySet[Any],
-    field: str,
-    *,
-    first: int | None,
-    last: int | None,
-    after: str | None,
-    before: str | None,
-) -> Page:
-    """One page of the query ordered by `field` then id, both descending."""
-    try:
-        chosen = window(first=first, last=last, after=after, before=before)
-        if chosen.after:
-            at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
-            query = query.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": key}))
-        if chosen.before:
-            at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
-            query = query.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "id__gt": key}))
-    except (PageArgumentError, ValueError, IndexError, TypeError) as error:
-        message = (
-            str(error) if isinstance(error, PageArgumentError) else "That cursor is not valid."
+    @classmethod
+    async def resolve_connection(
+        cls,
+        nodes: Any,
+        *,
+        info: Info,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        max_results: int | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        if not isinstance(nodes, NewestFirst):
+            raise TypeError(f"{cls.__name__} pages a NewestFirst list, not {type(nodes)!r}")
+        try:
+            page = await nodes.page(first=first, last=last, after=after, before=before)
+        except PageArgumentError as error:
+            raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from error
+        edges = [
+            cls.edge_type(cursor=cursor, node=cls.resolve_node(row, info=info))
+            for cursor, row in page.rows
+        ]
+        return cls(
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            edges=edges,
         )
-        raise GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}) from error
-    if chosen.from_end:
-        rows = list(await query.order_by(field, "id").limit(chosen.limit + 1))
-        more = len(rows) > chosen.limit
-        rows = list(reversed(rows[: chosen.limit]))
-        has_previous, has_next = more, chosen.before is not None
-    else:
-        rows = list(await query.order_by(f"-{field}", "-id").limit(chosen.limit + 1))
-        more = len(rows) > chosen.limit
-        rows = rows[: chosen.limit]
-        has_previous, has_next = chosen.after is not None, more
-    keyed = [(encode_cursor([getattr(row, field).isoformat(), str(row.id)]), row) for row in rows]
-    return Page(
-        rows=keyed,
-        info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=has_previous,
-            start_cursor=keyed[0][0] if keyed else None,
-            end_cursor=keyed[-1][0] if keyed else None,
-        ),
-    )

@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
-from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
@@ -26,7 +25,7 @@ from models.cards import (
 from models.cards import DepositStatus as DepositState
 from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id, own_rows
-from resolvers.pagination import PageInfo, newest_first
+from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
 from services import agreements
@@ -96,9 +95,8 @@ class PaymentCardType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[PaymentCardType | None]:
-        return [
-            cls.from_model(r) if r else None for r in await own_rows(PaymentCard, info, node_ids)
-        ]
+        rows = await own_rows(info.context.loaders.card, info, node_ids)
+        return [cls.from_model(r) if r else None for r in rows]
 
 
 @strawberry.type
@@ -161,10 +159,10 @@ class CardBindingAttemptType(relay.Node):
         return AgreementType.from_agreement(terms, info)
 
     @strawberry.field(description="The bound card, once status is SUCCEEDED.")
-    async def card(self) -> PaymentCardType | None:
+    async def card(self, info: Info) -> PaymentCardType | None:
         if self.model.card_id is None:  # type: ignore[attr-defined]
             return None
-        card = await PaymentCard.get_or_none(id=self.model.card_id)  # type: ignore[attr-defined]
+        card = await info.context.loaders.card.load(self.model.card_id)  # type: ignore[attr-defined]
         return PaymentCardType.from_model(card) if card else None
 
     @classmethod
@@ -204,20 +202,28 @@ class CardBindingAttemptType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[CardBindingAttemptType | None]:
-        rows = await own_rows(CardBindingAttempt, info, node_ids)
+        rows = await own_rows(info.context.loaders.attempt, info, node_ids)
         return [cls.from_model(r) if r else None for r in rows]
 
 
 @strawberry.type
-class CardBindingAttemptEdge:
+class CardBindingAttemptEdge(relay.Edge[CardBindingAttemptType]):
     cursor: str
     node: CardBindingAttemptType
 
 
 @strawberry.type
-class CardBindingAttemptConnection:
+class CardBindingAttemptConnection(KeysetConnection[CardBindingAttemptType]):
     page_info: PageInfo
     edges: list[CardBindingAttemptEdge]
+
+    edge_type = CardBindingAttemptEdge
+
+    @classmethod
+    def resolve_node(
+        cls, node: CardBindingAttempt, *, info: Info, **kwargs: Any
+    ) -> CardBindingAttemptType:
+        return CardBindingAttemptType.from_model(node)
 
 
 @strawberry.type(name="ServiceTicket")
@@ -233,10 +239,10 @@ class ServiceTicketType(relay.Node):
     created_at: datetime
 
     @strawberry.field
-    async def card_binding_attempt(self) -> CardBindingAttemptType | None:
+    async def card_binding_attempt(self, info: Info) -> CardBindingAttemptType | None:
         if self.model.attempt_id is None:  # type: ignore[attr-defined]
             return None
-        attempt = await CardBindingAttempt.get_or_none(id=self.model.attempt_id)  # type: ignore[attr-defined]
+        attempt = await info.context.loaders.attempt.load(self.model.attempt_id)  # type: ignore[attr-defined]
         return CardBindingAttemptType.from_model(attempt) if attempt else None
 
     @classmethod
@@ -255,7 +261,7 @@ class ServiceTicketType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[ServiceTicketType | None]:
-        rows = await own_rows(ServiceTicket, info, node_ids)
+        rows = await own_rows(info.context.loaders.ticket, info, node_ids)
         return [cls.from_model(r) if r else None for r in rows]
 
 
@@ -280,7 +286,8 @@ class BillingProfile:
 
 async def billing_profile(account: Account, info: Info) -> BillingProfile:
     region = find_region(account.region_code)
-    default = await PaymentCard.filter(account_id=account.id, is_default=True).first()
+    cards = await info.context.loaders.cards_of.load(account.id)
+    default = next((card for card in cards if card.is_default), None)
     next_bill = await info.context.services.billing.next_bill_date(account)
     return BillingProfile(
         postpaid_qualified=next_bill is not None,
@@ -289,31 +296,6 @@ async def billing_profile(account: Account, info: Info) -> BillingProfile:
         next_bill_date=next_bill,
         arrears_risk=account.arrears_risk,
         default_card=PaymentCardType.from_model(default) if default else None,
-    )
-
-
-async def historical_cards(
-    account_id: UUID,
-    *,
-    first: int | None,
-    last: int | None,
-    after: str | None,
-    before: str | None,
-) -> CardBindingAttemptConnection:
-    page = await newest_first(
-        CardBindingAttempt.filter(account_id=account_id),
-        "created_at",
-        first=first,
-        last=last,
-        after=after,
-        before=before,
-    )
-    return CardBindingAttemptConnection(
-        page_info=page.info,
-        edges=[
-            CardBindingAttemptEdge(cursor=cursor, node=CardBindingAttemptType.from_model(row))
-            for cursor, row in page.rows
-        ],
     )
 
 
@@ -393,8 +375,13 @@ class PaymentQuery:
         last: int | None = None,
     ) -> CardBindingAttemptConnection | None:
         account = await require_account(info)
-        return await historical_cards(
-            account.id, first=first, last=last, after=after, before=before
+        return await CardBindingAttemptConnection.resolve_connection(
+            info.context.services.cards.history(account.id),
+            info=info,
+            before=before,
+            after=after,
+            first=first,
+            last=last,
         )
 
 
@@ -416,6 +403,7 @@ class PaymentMutation:
             idempotency_key=input.idempotency_key,
             caller=info.context.caller,
         )
+        info.context.loaders.forget_attempts()
         return BindCardPayload(attempt=CardBindingAttemptType.from_model(attempt))
 
     @payload_mutation()

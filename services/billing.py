@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -28,6 +29,7 @@ from services.clock import Clock
 from services.jobs import Job
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
+from services.pagination import NewestFirst
 from services.payments import PaymentGateway
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
@@ -312,6 +314,10 @@ class Billing:
         ):
             return month_start(today).replace(day=BILLING_DAY)
         return next_month(month_start(today)).replace(day=BILLING_DAY)
+
+    def bills(self, account_id: UUID) -> NewestFirst[Bill]:
+        """The account's bills, newest first."""
+        return NewestFirst(Bill.filter(account_id=account_id), "issued_at")
 
     async def run_today(self) -> None:
         """The job's step: the same run for today, safe in every process and again."""

@@ -41,6 +41,7 @@ from services.deposits import verification_deposit
 from services.jobs import Job
 from services.money import Money
 from services.outbox import Outbox
+from services.pagination import NewestFirst
 from services.payments import (
     Brand,
     PaymentGateway,
@@ -541,6 +542,10 @@ class CardBinding:
         self, account_id: uuid.UUID, attempt_id: uuid.UUID
     ) -> CardBindingAttempt | None:
         return await CardBindingAttempt.get_or_none(id=attempt_id, account_id=account_id)
+
+    def history(self, account_id: uuid.UUID) -> NewestFirst[CardBindingAttempt]:
+        """The account's attempts, newest first: the Historical Cards page."""
+        return NewestFirst(CardBindingAttempt.filter(account_id=account_id), "created_at")
 
 
 def _deposit(attempt: CardBindingAttempt) -> Money:

@@ -1,4 +1,4 @@
-"""Relay-style cursor windows: the contract's limits, and opaque cursors over sort keys."""
+"""Relay-style cursor windows: the contract's limits, opaque cursors, keyset pages of a query."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+
+Row = TypeVar("Row", bound=Model)
 
 
 class PageArgumentError(ValueError):
@@ -53,3 +60,52 @@ def decode_cursor(cursor: str) -> list[Any]:
     if not isinstance(key, list):
         raise PageArgumentError("That cursor is not one this connection gave out.")
     return key
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One window of rows, each with its cursor, and whether more lie either side."""
+
+    rows: list[tuple[str, Row]]
+    has_next: bool
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class NewestFirst(Generic[Row]):
+    """A list read newest first by `field` then id, paged by (field, id) cursors."""
+
+    query: QuerySet[Row]
+    field: str
+
+    async def page(
+        self, *, first: int | None, last: int | None, after: str | None, before: str | None
+    ) -> Page[Row]:
+        query, field = self.query, self.field
+        chosen = window(first=first, last=last, after=after, before=before)
+        try:
+            if chosen.after:
+                at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
+                query = query.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": key}))
+            if chosen.before:
+                at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
+                query = query.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "id__gt": key}))
+        except (ValueError, IndexError, TypeError) as error:
+            raise PageArgumentError("That cursor is not valid.") from error
+        if chosen.from_end:
+            rows = list(await query.order_by(field, "id").limit(chosen.limit + 1))
+            more = len(rows) > chosen.limit
+            rows = list(reversed(rows[: chosen.limit]))
+            has_previous, has_next = more, chosen.before is not None
+        else:
+            rows = list(await query.order_by(f"-{field}", "-id").limit(chosen.limit + 1))
+            more = len(rows) > chosen.limit
+            rows = rows[: chosen.limit]
+            has_previous, has_next = chosen.after is not None, more
+        return Page(
+            rows=[
+                (encode_cursor([getattr(row, field).isoformat(), str(row.id)]), row) for row in rows
+            ],
+            has_next=has_next,
+            has_previous=has_previous,
+        )
