@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -20,10 +21,11 @@ from api.dev_outbox import outbox_html, outbox_json
 from api.graphql import OnrampGraphQL
 from api.health import healthz, readyz
 from api.observability import RequestIdMiddleware
-from api.sandbox import sandbox_bank_page, sandbox_tokenize
 from api.settings import Settings
 from api.sockets import SocketRegistry
 from api.webhooks import payment_webhook
+from gateways.port import Brand, PaymentGateway
+from gateways.registry import GatewayConfig, GatewayHost, build_gateway
 from models.config import tortoise_config
 from services.accounts import LoginPolicy
 from services.card_binding import BindingRules
@@ -32,27 +34,45 @@ from services.codes import CodeLimits
 from services.jobs import Job, run_jobs
 from services.keys import KeyRing
 from services.outbox import SmtpSender, WebhookSmsSender
-from services.payments import Brand
 from services.phones import SmsLimits
 from services.pubsub import LocalPubSub, RedisPubSub
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
-from services.sandbox import SandboxGateway
 
 
-def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Services:
+@dataclass(frozen=True)
+class Core:
+    """What exists before the lifespan starts: the gateway's routes are part of the app."""
+
+    clock: Clock
+    keys: KeyRing
+    limiter: RateLimiter
+    gateway: PaymentGateway
+
+
+def build_core(settings: Settings, clock: Clock, merchant: Callable[[], httpx.AsyncClient]) -> Core:
     keys = KeyRing(settings.master_secret())
-    gateway = SandboxGateway(
-        clock=clock,
-        keys=keys,
-        public_url=settings.public_url,
-        publishable_key=settings.gateway_publishable_key,
-        webhook_secret=settings.gateway_webhook_secret,
+    limiter = RateLimiter(settings.redis_url, clock=clock)
+    gateway = build_gateway(
+        GatewayConfig(
+            name=settings.gateway,
+            public_url=settings.public_url,
+            publishable_key=settings.gateway_publishable_key,
+            secret_key=settings.gateway_secret_key,
+            webhook_secret=settings.gateway_webhook_secret,
+            tokenizations_per_ip=settings.limit_tokenizations_per_ip,
+        ),
+        GatewayHost(clock=clock, keys=keys, limiter=limiter, merchant=merchant),
     )
+    return Core(clock=clock, keys=keys, limiter=limiter, gateway=gateway)
+
+
+def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Services:
+    clock = core.clock
     return build_services(
         clock=clock,
-        keys=keys,
-        limiter=RateLimiter(settings.redis_url, clock=clock),
+        keys=core.keys,
+        limiter=core.limiter,
         code_limits=CodeLimits(
             per_destination=Rule.parse("codes-destination", settings.limit_codes_per_destination),
             per_client_ip=Rule.parse("codes-ip", settings.limit_codes_per_ip),
@@ -85,7 +105,7 @@ def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Serv
         redact_delivered=not settings.is_development,
         frontend_url=settings.frontend_base,
         pubsub=RedisPubSub(redis) if redis is not None else LocalPubSub(),
-        gateway=gateway,
+        gateway=core.gateway,
         binding_rules=BindingRules(
             accepted_brands=frozenset(Brand(b.lower()) for b in settings.accepted_card_brands),
             allowed_origins=tuple(settings.origins),
@@ -96,12 +116,14 @@ def build_runtime(settings: Settings, clock: Clock, redis: Redis | None) -> Serv
     )
 
 
-def background_jobs(services: Services, to_self: httpx.AsyncClient) -> list[Job]:
+def background_jobs(services: Services) -> list[Job]:
     """Every periodic job of one process; each is safe to run in every process at once."""
-    jobs = [*services.outbox.jobs(), *services.cards.jobs(), *services.billing.jobs()]
-    if isinstance(services.gateway, SandboxGateway):
-        jobs += services.gateway.jobs(to_self)
-    return jobs
+    return [
+        *services.outbox.jobs(),
+        *services.cards.jobs(),
+        *services.billing.jobs(),
+        *services.gateway.jobs(),
+    ]
 
 
 def create_app(
@@ -112,21 +134,25 @@ def create_app(
     settings.check_safe()
     graphql = OnrampGraphQL(settings)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        services = build_runtime(settings, clock or SystemClock(), app.state.redis)
-        app.state.services = services
-        # The embedded sandbox reaches this app's webhook route in-process, as any process
-        # of the deployment would be reached through the load balancer.
-        to_self = httpx.AsyncClient(
+    def to_self() -> httpx.AsyncClient:
+        # An embedded gateway reaches this app's routes in-process, as any process of the
+        # deployment would be reached through the load balancer.
+        return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url=settings.public_url,
             timeout=10,
         )
+
+    core = build_core(settings, clock or SystemClock(), to_self)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        services = build_runtime(settings, core, app.state.redis)
+        app.state.services = services
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-                app.state.jobs = background_jobs(services, to_self)
+                app.state.jobs = background_jobs(services)
                 workers = [
                     asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets")
                 ]
@@ -139,7 +165,6 @@ def create_app(
                         worker.cancel()
                     await asyncio.gather(*workers, return_exceptions=True)
         finally:
-            await to_self.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
 
@@ -163,15 +188,13 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/dev/outbox", outbox_html, methods=["GET"]),
-        Route("/webhooks/payments", payment_webhook, methods=["POST"]),
-        Route("/sandbox/tokens", sandbox_tokenize, methods=["POST"]),
-        Route("/sandbox/bank/{token}", sandbox_bank_page, methods=["GET", "POST"]),
         Route("/dev/outbox.json", outbox_json, methods=["GET"]),
+        Route(core.gateway.webhook_path, payment_webhook, methods=["POST"]),
+        *core.gateway.routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.redis = None
     app.state.jobs = []
     app.state.sockets = SocketRegistry()
-    app.state.tokenize_rule = Rule.parse("tokenizations-ip", settings.limit_tokenizations_per_ip)
     return app

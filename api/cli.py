@@ -59,9 +59,10 @@ def _billing(args: argparse.Namespace, settings: Settings) -> int:
 async def _billing_command(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime, time
 
+    import httpx
     from tortoise import Tortoise
 
-    from api.app import build_runtime
+    from api.app import build_core, build_runtime
     from models.accounts import AccountKind
     from models.config import tortoise_config
     from services.clock import FrozenClock, SystemClock
@@ -72,7 +73,9 @@ async def _billing_command(args: argparse.Namespace, settings: Settings) -> int:
         if getattr(args, "date", None)
         else SystemClock()
     )
-    services = build_runtime(settings, clock, None)
+    # A command reaches the server's routes (a gateway's webhooks) over the network.
+    core = build_core(settings, clock, lambda: httpx.AsyncClient(base_url=settings.public_url))
+    services = build_runtime(settings, core, None)
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
         if args.billing_command == "run":

@@ -12,6 +12,8 @@ from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateways.registry import GATEWAYS, SIMULATED_GATEWAYS
+
 VAR_DIR = Path("var")
 SECRET_KEY_FILE = VAR_DIR / "secret.key"
 
@@ -140,10 +142,10 @@ class Settings(BaseSettings):
 
     def check_safe(self) -> None:
         """Refuse to start outside development on defaults that are only fit for development."""
-        if self.gateway != "sandbox":
+        if self.gateway not in GATEWAYS:
             raise UnsafeSettingsError(
                 f"refusing to start: ONRAMP_GATEWAY={self.gateway} names no adapter this build "
-                "has (sandbox is the only one)"
+                f"has (it has {', '.join(sorted(GATEWAYS))})"
             )
         if self.is_development:
             return
@@ -159,9 +161,9 @@ class Settings(BaseSettings):
         problems = [f"{name} must be set when ONRAMP_ENV={self.env}" for name in missing]
         if self.secret_key is not None and len(self.secret_key) < 32:
             problems.append("ONRAMP_SECRET_KEY must be at least 32 characters")
-        if self.env is Environment.PRODUCTION and self.gateway == "sandbox":
+        if self.env is Environment.PRODUCTION and self.gateway in SIMULATED_GATEWAYS:
             problems.append(
-                "ONRAMP_GATEWAY=sandbox is refused when ONRAMP_ENV=production: "
+                f"ONRAMP_GATEWAY={self.gateway} is refused when ONRAMP_ENV=production: "
                 "configure a real payment gateway"
             )
         if problems:

@@ -1,4 +1,4 @@
-"""POST /webhooks/payments: signed events from the payment gateway."""
+"""POST {gateway.webhook_path}: signed events from the payment gateway."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from services.payments import InvalidWebhook
+from gateways.port import InvalidWebhook
 
 log = logging.getLogger("onramp.webhooks")
 MAX_BODY = 64 * 1024
@@ -19,9 +19,7 @@ async def payment_webhook(request: Request) -> JSONResponse:
     if len(body) > MAX_BODY:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
-        event = services.gateway.parse_webhook(
-            body, request.headers.get("webhook-signature"), services.clock.now()
-        )
+        event = services.gateway.parse_webhook(body, request.headers, services.clock.now())
     except InvalidWebhook as refused:
         log.warning("payment webhook refused: %s", refused)
         return JSONResponse({"error": str(refused)}, status_code=400)

@@ -41,6 +41,7 @@ class PaymentCard(Model):
     )
     gateway_payment_method = fields.CharField(max_length=64)
     brand = fields.CharField(max_length=16)
+    first6 = fields.CharField(max_length=6, db_default="")
     last4 = fields.CharField(max_length=4)
     expiry_month = fields.IntField()
     expiry_year = fields.IntField()

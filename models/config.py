@@ -12,7 +12,7 @@ MODEL_MODULES = [
     "models.outbox",
     "models.onboarding",
     "models.cards",
-    "models.sandbox",
+    "gateways.sandbox.models",
     "models.billing",
 ]
 APP_LABEL = "onramp"

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 from tortoise import timezone
 
+from gateways.port import Brand
 from models.accounts import Account
 from models.cards import (
     BindingStatus,
@@ -32,7 +33,6 @@ from services import agreements
 from services.billing_dates import BILLING_DAY
 from services.card_binding import TERMINAL, channel, result_sentence
 from services.money import Money
-from services.payments import Brand
 from services.regions import find_region
 
 CardBrand = strawberry.enum(Brand, name="CardBrand")

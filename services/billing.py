@@ -20,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from gateways.port import PaymentGateway
 from models.accounts import Account
 from models.billing import Bill, BillingRun, BillKind, BillLine, BillStatus, UsageRecord
 from models.cards import PaymentCard
@@ -30,7 +31,6 @@ from services.jobs import Job
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.pagination import NewestFirst
-from services.payments import PaymentGateway
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
 

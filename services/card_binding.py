@@ -21,6 +21,16 @@ from urllib.parse import urlsplit
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gateways.port import (
+    Brand,
+    CardDetails,
+    PaymentGateway,
+    PaymentMethod,
+    RefundState,
+    Verification,
+    VerificationState,
+    WebhookEvent,
+)
 from models.accounts import Account
 from models.cards import (
     BindingIdempotencyKey,
@@ -42,15 +52,6 @@ from services.jobs import Job
 from services.money import Money
 from services.outbox import Outbox
 from services.pagination import NewestFirst
-from services.payments import (
-    Brand,
-    PaymentGateway,
-    PaymentMethodInfo,
-    RefundState,
-    Verification,
-    VerificationState,
-    WebhookEvent,
-)
 from services.problems import ProblemCode, Refused
 from services.pubsub import PubSub
 from services.regions import find_region
@@ -222,13 +223,7 @@ class CardBinding:
                     id=attempt_id,
                     account_id=account.id,
                     gateway_payment_method=method.reference,
-                    brand=method.brand.value,
-                    first6=method.first6,
-                    last4=method.last4,
-                    expiry_month=method.expiry_month,
-                    expiry_year=method.expiry_year,
-                    holder_name=method.holder_name,
-                    fingerprint=method.fingerprint,
+                    **method.card.columns(),
                     deposit_amount=str(deposit.amount),
                     deposit_currency=deposit.currency,
                     return_url=return_url,
@@ -288,7 +283,7 @@ class CardBinding:
         accept_terms: bool,
         return_url: str | None,
         caller: Caller,
-    ) -> PaymentMethodInfo:
+    ) -> PaymentMethod:
         if account.cloud_enabled_at is None or not await AccountDetails.exists(
             account_id=account.id
         ):
@@ -310,11 +305,12 @@ class CardBinding:
                 "paymentMethodToken",
             )
         today = self.clock.now()
-        if (method.expiry_year, method.expiry_month) < (today.year, today.month):
+        card = method.card
+        if (card.expiry_year, card.expiry_month) < (today.year, today.month):
             raise Refused.because(
                 ProblemCode.CARD_EXPIRED, "This card has expired.", "paymentMethodToken"
             )
-        if method.brand not in self.rules.accepted_brands:
+        if card.brand not in self.rules.accepted_brands:
             raise Refused.because(
                 ProblemCode.CARD_BRAND_NOT_SUPPORTED,
                 "Cards of this brand are not accepted.",
@@ -449,12 +445,7 @@ class CardBinding:
             card = await PaymentCard.create(
                 account_id=attempt.account_id,
                 gateway_payment_method=attempt.gateway_payment_method,
-                brand=attempt.brand,
-                last4=attempt.last4,
-                expiry_month=attempt.expiry_month,
-                expiry_year=attempt.expiry_year,
-                holder_name=attempt.holder_name,
-                fingerprint=attempt.fingerprint,
+                **CardDetails.of(attempt).columns(),
                 is_default=first,
                 bound_at=now,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateways.port import PaymentGateway
 from services.accounts import Accounts, LoginPolicy
 from services.billing import Billing
 from services.card_binding import BindingRules, CardBinding
@@ -13,7 +14,6 @@ from services.keys import KeyRing
 from services.onboarding import Onboarding
 from services.outbox import EmailSender, Outbox, SmsSender
 from services.passwords import Passwords
-from services.payments import PaymentGateway
 from services.phones import Phones, SmsLimits
 from services.pubsub import PubSub
 from services.ratelimit import RateLimiter

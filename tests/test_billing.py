@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 
 from api import cli
+from gateways.sandbox.models import SandboxCharge
 from models.accounts import Account
 from models.billing import Bill, BillStatus, UsageRecord
-from models.sandbox import SandboxCharge
 from services.clock import FrozenClock
 from services.problems import Refused
 from tests.conftest import TEST_SECRET, GraphQLClient, http_client, outbox

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 import anyio
 import pytest
 
+from gateways.sandbox.models import SandboxCharge
 from models.cards import BindingStatus, CardBindingAttempt, DepositStatus
-from models.sandbox import SandboxCharge
 from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client, outbox, take_step
 from tests.flows import (

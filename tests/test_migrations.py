@@ -52,6 +52,17 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"('aa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5f', '{ACCOUNT_ID}', 'pm_1', 'visa', '4242', 12, "
         "2030, 'Ana', 'f', true, '2026-01-01 00:00:00+00:00')",
     ],
+    "0006_card_first_six": [
+        "INSERT INTO card_binding_attempts (id, account_id, status, deposit_status, "
+        "gateway_payment_method, brand, first6, last4, expiry_month, expiry_year, holder_name, "
+        "fingerprint, deposit_amount, deposit_currency, service_terms_id, terms_accepted_at, "
+        "client_ip, user_agent, card_id, created_at, updated_at) VALUES "
+        f"('ba1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a60', '{ACCOUNT_ID}', 'SUCCEEDED', 'REFUNDED', "
+        "'pm_1', 'visa', '424242', '4242', 12, 2030, 'Ana', 'f', '0.93', 'EUR', "
+        "'ca1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a61', '2026-01-01 00:00:00+00:00', '127.0.0.1', "
+        "'test', 'aa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5f', '2026-01-01 00:00:00+00:00', "
+        "'2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -60,6 +71,7 @@ EXPECTED_ROWS = {
     "outbox_messages": 1,
     "account_messages": 1,
     "payment_cards": 1,
+    "card_binding_attempts": 1,
 }
 
 
@@ -100,6 +112,15 @@ async def _count(db_url: str, table: str) -> int:
     return int(rows[0]["n"])
 
 
+async def _values(db_url: str, query: str) -> list[tuple[object, ...]]:
+    await Tortoise.init(config=tortoise_config(db_url))
+    try:
+        rows = await connections.get("default").execute_query_dict(query)
+    finally:
+        await Tortoise.close_connections()
+    return [tuple(row.values()) for row in rows]
+
+
 def test_every_migration_after_the_first_has_seed_rows() -> None:
     assert MIGRATIONS[0] == "0001_initial"
     assert set(MIGRATIONS[1:]) <= set(SEED_BEFORE), "add SEED_BEFORE rows for the new migration"
@@ -118,3 +139,5 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
 
     for table, count in EXPECTED_ROWS.items():
         assert await _count(empty_database, table) == count, table
+    # 0006 gave cards bound before it the first six digits of the attempt that bound them.
+    assert await _values(empty_database, "SELECT first6 FROM payment_cards") == [("424242",)]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import html
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from gateways.port import VerificationState
+from gateways.sandbox.cards import CardError, CardFields
 from services.money import Money
-from services.payments import VerificationState
-from services.sandbox import CardError, CardFields, SandboxGateway
+
+if TYPE_CHECKING:
+    from gateways.sandbox.gateway import SandboxGateway
 
 PAGE_HEADERS = {
     "x-frame-options": "DENY",
@@ -28,21 +33,26 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
     return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status)
 
 
-def _sandbox(request: Request) -> SandboxGateway | None:
-    gateway = request.app.state.services.gateway
-    return gateway if isinstance(gateway, SandboxGateway) else None
+def sandbox_routes(gateway: SandboxGateway) -> list[BaseRoute]:
+    """The tokenizer and the bank page, bound to the gateway that serves them."""
+
+    async def tokenize(request: Request) -> Response:
+        return await _tokenize(gateway, request)
+
+    async def bank_page(request: Request) -> Response:
+        return await _bank_page(gateway, request)
+
+    return [
+        Route("/sandbox/tokens", tokenize, methods=["POST"]),
+        Route("/sandbox/bank/{token}", bank_page, methods=["GET", "POST"]),
+    ]
 
 
-async def sandbox_tokenize(request: Request) -> Response:
-    gateway = _sandbox(request)
-    if gateway is None:
-        return Response("Not Found", status_code=404)
+async def _tokenize(gateway: SandboxGateway, request: Request) -> Response:
     if request.headers.get("authorization") != f"Bearer {gateway.publishable_key}":
         return _error(401, "invalid_key", "Send the publishable key as a Bearer token.")
-    services = request.app.state.services
-    rule = request.app.state.tokenize_rule
     client_ip = request.client.host if request.client else "unknown"
-    if await services.limiter.acquire((rule, client_ip)) is not None:
+    if await gateway.limiter.acquire((gateway.tokenizations_per_ip, client_ip)) is not None:
         return _error(429, "rate_limited", "Too many cards were entered. Try again later.")
     body = await request.body()
     try:
@@ -85,27 +95,23 @@ def _page(title: str, content: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
 
 
-async def sandbox_bank_page(request: Request) -> Response:
-    gateway = _sandbox(request)
-    if gateway is None:
-        return Response("Not Found", status_code=404)
+async def _bank_page(gateway: SandboxGateway, request: Request) -> Response:
     token = request.path_params["token"]
-    intent = await gateway.intent_for_bank_token(token)
-    usable = (
-        intent is not None
-        and intent.bank_token_used_at is None
-        and intent.status == VerificationState.REQUIRES_ACTION.value
-    )
     if request.method == "GET":
-        if not usable:
+        intent = await gateway.intent_for_bank_token(token)
+        if (
+            intent is None
+            or intent.bank_token_used_at is not None
+            or intent.status != VerificationState.REQUIRES_ACTION.value
+        ):
             return _page(
                 "Link no longer valid",
                 "<p>This verification link was used or has expired.</p>",
                 410,
             )
-        await intent.fetch_related("payment_method")  # type: ignore[union-attr]
-        method = intent.payment_method  # type: ignore[union-attr]
-        deposit = Money.of(intent.amount, intent.currency)  # type: ignore[union-attr]
+        await intent.fetch_related("payment_method")
+        method = intent.payment_method
+        deposit = Money.of(intent.amount, intent.currency)
         return _page(
             "Sandbox Bank: confirm it is you",
             f"<p>Onramp asks to verify your {html.escape(method.brand.upper())} card ending in "

@@ -14,29 +14,37 @@ import hmac
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import httpx
-from stdnum import luhn
+from starlette.routing import BaseRoute
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from models.sandbox import SandboxCharge, SandboxIntent, SandboxPaymentMethod, SandboxWebhook
-from services.clock import Clock
-from services.jobs import Job, backoff
-from services.keys import KeyRing, Purpose
-from services.money import Money
-from services.payments import (
-    Brand,
+from gateways.port import (
+    CardDetails,
     ChargeOutcome,
     InvalidWebhook,
-    PaymentMethodInfo,
+    PaymentMethod,
     RefundState,
     Verification,
     VerificationState,
     WebhookEvent,
 )
+from gateways.sandbox.cards import BEHAVIOR, CardFields, check_card
+from gateways.sandbox.models import (
+    SandboxCharge,
+    SandboxIntent,
+    SandboxPaymentMethod,
+    SandboxWebhook,
+)
+from gateways.sandbox.routes import sandbox_routes
+from services.clock import Clock
+from services.jobs import Job, backoff
+from services.keys import KeyRing, Purpose
+from services.money import Money
+from services.ratelimit import RateLimiter, Rule
 
 log = logging.getLogger("onramp.sandbox")
 
@@ -47,91 +55,9 @@ WEBHOOK_RETRY_BASE = timedelta(seconds=1)
 MAX_WEBHOOK_DELAY = timedelta(hours=1)
 WEBHOOK_BATCH = 50
 POLL_INTERVAL_S = 1.0
-
-# What follows an approval on the bank page, by test card (the contract's table).
-BEHAVIOR = {
-    "4000000000000002": "fail:declined",
-    "4000000000009995": "fail:insufficient_funds",
-    "4000000000009987": "fail:lost_or_stolen",
-    "4000000000009979": "fail:lost_or_stolen",
-    "4000000000000069": "fail:expired_card",
-    "4000000000000127": "fail:incorrect_cvc",
-    "4000000000000119": "fail:processing_error",
-    "4000000000005126": "refund_fails_first",
-    "4000000000000341": "off_session_fails",
-}
-
-
-@dataclass(frozen=True)
-class CardFields:
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str
-    holder_name: str
-
-
-class CardError(Exception):
-    def __init__(self, code: str, message: str, field: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-def _in(prefix: str, low: int, high: int) -> bool:
-    return low <= int(prefix) <= high
-
-
-def brand_of(number: str) -> Brand | None:
-    """The brand by IIN range, when the length is one that brand issues."""
-    length = len(number)
-    rules: list[tuple[Brand, bool, set[int]]] = [
-        (Brand.AMEX, number[:2] in {"34", "37"}, {15}),
-        (
-            Brand.DINERS,
-            _in(number[:3], 300, 305) or number[:2] in {"36", "38", "39"},
-            set(range(14, 20)),
-        ),
-        (Brand.JCB, _in(number[:4], 3528, 3589), set(range(16, 20))),
-        (
-            Brand.DISCOVER,
-            number.startswith("6011") or _in(number[:3], 644, 649) or number.startswith("65"),
-            set(range(16, 20)),
-        ),
-        (Brand.UNIONPAY, number.startswith("62"), set(range(16, 20))),
-        (Brand.MASTERCARD, _in(number[:2], 51, 55) or _in(number[:4], 2221, 2720), {16}),
-        (Brand.VISA, number.startswith("4"), {13, 16, 19}),
-    ]
-    for brand, matches, lengths in rules:
-        if matches:
-            return brand if length in lengths else None
-    return None
-
-
-def check_card(fields: CardFields, today: datetime) -> Brand:
-    number = "".join(ch for ch in fields.number if not ch.isspace() and ch != "-")
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn.is_valid(number):
-        raise CardError("incorrect_number", "The card number is not correct.", "number")
-    brand = brand_of(number)
-    if brand is None:
-        raise CardError("incorrect_number", "The card number is not correct.", "number")
-    if (
-        not 1 <= fields.exp_month <= 12
-        or (fields.exp_year, fields.exp_month)
-        < (
-            today.year,
-            today.month,
-        )
-        or fields.exp_year > today.year + 20
-    ):
-        raise CardError("invalid_expiry", "The expiry date is not valid.", "expMonth")
-    cvc_length = 4 if brand is Brand.AMEX else 3
-    if not (fields.cvc.isdigit() and len(fields.cvc) == cvc_length):
-        raise CardError("invalid_cvc", f"The security code has {cvc_length} digits.", "cvc")
-    if not fields.holder_name.strip():
-        raise CardError("missing_holder_name", "Enter the name on the card.", "holderName")
-    return brand
+# Merchant-side: where the sandbox's events arrive, and the header that signs them.
+WEBHOOK_PATH = "/webhooks/payments"
+SIGNATURE_HEADER = "webhook-signature"
 
 
 def _id(prefix: str) -> str:
@@ -140,6 +66,7 @@ def _id(prefix: str) -> str:
 
 class SandboxGateway:
     name = "sandbox"
+    webhook_path = WEBHOOK_PATH
 
     def __init__(
         self,
@@ -149,10 +76,17 @@ class SandboxGateway:
         public_url: str,
         publishable_key: str | None,
         webhook_secret: str | None,
+        limiter: RateLimiter,
+        tokenizations_per_ip: Rule,
+        merchant: Callable[[], httpx.AsyncClient],
     ) -> None:
+        """`merchant` opens a client that reaches the merchant's webhook route."""
         self.clock = clock
         self.keys = keys
         self.public_url = public_url
+        self.limiter = limiter
+        self.tokenizations_per_ip = tokenizations_per_ip
+        self.merchant = merchant
         self.publishable_key = (
             publishable_key or "pk_sandbox_" + keys.mac(Purpose.GATEWAY, "publishable")[:24]
         )
@@ -160,45 +94,42 @@ class SandboxGateway:
             webhook_secret or "whsec_" + keys.mac(Purpose.WEBHOOKS, "sandbox")
         ).encode()
         self.tokenization_url = f"{public_url}/sandbox/tokens"
-        self.webhook_url = f"{public_url}/webhooks/payments"
+        self.webhook_url = f"{public_url}{WEBHOOK_PATH}"
         self._refunds_due = asyncio.Event()
         self._webhooks_due = asyncio.Event()
-        self._http: httpx.AsyncClient | None = None
+
+    def routes(self) -> list[BaseRoute]:
+        return sandbox_routes(self)
 
     # The tokenizer (card fields in, token out).
 
     async def tokenize(self, fields: CardFields) -> SandboxPaymentMethod:
         brand = check_card(fields, self.clock.now())
         number = "".join(ch for ch in fields.number if ch.isdigit())
-        return await SandboxPaymentMethod.create(
-            id=_id("pm"),
-            brand=brand.value,
+        card = CardDetails(
+            brand=brand,
             first6=number[:6],
             last4=number[-4:],
             expiry_month=fields.exp_month,
             expiry_year=fields.exp_year,
             holder_name=fields.holder_name.strip()[:100],
             fingerprint=self.keys.mac(Purpose.CARD_FINGERPRINTS, number),
+        )
+        return await SandboxPaymentMethod.create(
+            id=_id("pm"),
+            **card.columns(),
             behavior=BEHAVIOR.get(number, "succeed"),
             created_at=self.clock.now(),
         )
 
     # The port.
 
-    async def payment_method(self, token: str) -> PaymentMethodInfo | None:
+    async def payment_method(self, token: str) -> PaymentMethod | None:
         method = await SandboxPaymentMethod.get_or_none(id=token[:64])
         if method is None:
             return None
-        return PaymentMethodInfo(
-            reference=method.id,
-            brand=Brand(method.brand),
-            first6=method.first6,
-            last4=method.last4,
-            expiry_month=method.expiry_month,
-            expiry_year=method.expiry_year,
-            holder_name=method.holder_name,
-            fingerprint=method.fingerprint,
-            used=method.attached_at is not None,
+        return PaymentMethod(
+            reference=method.id, card=CardDetails.of(method), used=method.attached_at is not None
         )
 
     async def start_verification(
@@ -272,8 +203,9 @@ class SandboxGateway:
             )
         return ChargeOutcome(existing.id, existing.status == "captured", existing.failure_code)
 
-    def parse_webhook(self, body: bytes, signature: str | None, now: datetime) -> WebhookEvent:
-        parts = dict(item.split("=", 1) for item in (signature or "").split(",") if "=" in item)
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookEvent:
+        signature = headers.get(SIGNATURE_HEADER, "")
+        parts = dict(item.split("=", 1) for item in signature.split(",") if "=" in item)
         try:
             sent_at = int(parts["t"])
         except (KeyError, ValueError) as error:
@@ -413,7 +345,7 @@ class SandboxGateway:
         timestamp = int(self.clock.now().timestamp())
         headers = {
             "content-type": "application/json",
-            "webhook-signature": f"t={timestamp},v1={self.sign(body, timestamp)}",
+            SIGNATURE_HEADER: f"t={timestamp},v1={self.sign(body, timestamp)}",
         }
         try:
             response = await client.post(self.webhook_url, content=body, headers=headers)
@@ -435,16 +367,18 @@ class SandboxGateway:
             int(delay.total_seconds()),
         )
 
-    def jobs(self, client: httpx.AsyncClient) -> list[Job]:
-        """Refunds and webhook deliveries, at once when there is new work, else every second.
+    async def deliver_due_webhooks(self) -> bool:
+        """The webhook job's step: one batch through a client to the merchant."""
+        async with self.merchant() as client:
+            return await self.deliver_webhooks(client)
 
-        `client` reaches the merchant's webhook route.
-        """
+    def jobs(self) -> list[Job]:
+        """Refunds and webhook deliveries, at once when there is new work, else every second."""
         return [
             Job("sandbox-refunds", self.process_refunds, POLL_INTERVAL_S, self._refunds_due),
             Job(
                 "sandbox-webhooks",
-                lambda: self.deliver_webhooks(client),
+                self.deliver_due_webhooks,
                 POLL_INTERVAL_S,
                 self._webhooks_due,
             ),

@@ -1,0 +1,1 @@
+"""The sandbox gateway: an in-process PSP with its own tables, tokenizer, bank page and webhooks."""
