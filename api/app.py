@@ -28,7 +28,7 @@ from gateways.port import Brand, PaymentGateway
 from gateways.registry import GatewayConfig, GatewayHost, build_gateway
 from models.config import tortoise_config
 from services.accounts import LoginPolicy
-from services.card_binding import BindingRules
+from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
 from services.jobs import Job, run_jobs

@@ -31,7 +31,8 @@ from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
 from services import agreements
 from services.billing_dates import BILLING_DAY
-from services.card_binding import TERMINAL, channel, result_sentence
+from services.cards.results import result_sentence
+from services.cards.transitions import TERMINAL, channel
 from services.money import Money
 from services.regions import find_region
 

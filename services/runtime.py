@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from gateways.port import PaymentGateway
 from services.accounts import Accounts, LoginPolicy
 from services.billing import Billing
-from services.card_binding import BindingRules, CardBinding
+from services.cards import CardBinding
+from services.cards.rules import BindingRules
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
 from services.keys import KeyRing

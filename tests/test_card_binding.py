@@ -426,7 +426,7 @@ async def test_an_attempt_left_on_the_bank_page_times_out(app_factory) -> None:
         await ready_for_card(gql, app, EMAIL)
         started = await _bound(gql, "4242 4242 4242 4242")
         clock.advance(seconds=901)
-        await app.state.services.cards.sweep()
+        await app.state.services.cards.sweep.step()
         attempt = (await gql(ATTEMPT, {"id": started["id"]}))["data"]["node"]
         late = await gql.http.post(
             started["nextAction"]["redirectUrl"].removeprefix("http://testserver.local"),
@@ -451,7 +451,7 @@ async def test_an_attempt_stuck_in_processing_is_reconciled(app_factory, monkeyp
         stuck = await bind(gql, await _token(gql, "4242 4242 4242 4242"), "k")
         monkeypatch.setattr(gateway, "start_verification", real_start)
         clock.advance(seconds=31)
-        await app.state.services.cards.sweep()
+        await app.state.services.cards.sweep.step()
         attempt = await CardBindingAttempt.get()
     assert stuck["attempt"]["status"] == "PROCESSING"
     assert stuck["attempt"]["nextAction"] is None
@@ -512,7 +512,7 @@ async def test_a_duplicate_event_changes_nothing(person, monkeypatch) -> None:
 
     handled: list[object] = []
     monkeypatch.setattr(
-        app.state.services.cards, "handle_event", lambda event: handled.append(event)
+        app.state.services.cards.events, "handle_event", lambda event: handled.append(event)
     )
     again = await gql.http.post("/webhooks/payments", content=body, headers=headers)
 

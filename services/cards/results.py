@@ -1,0 +1,57 @@
+"""What an attempt's Result column says, and which failure reason a gateway's code means."""
+
+from __future__ import annotations
+
+from models.cards import BindingStatus, CardBindingAttempt, FailureReason
+
+GATEWAY_FAILURES = {
+    "declined": FailureReason.DECLINED,
+    "card_declined": FailureReason.DECLINED,
+    "insufficient_funds": FailureReason.INSUFFICIENT_FUNDS,
+    "expired_card": FailureReason.EXPIRED_CARD,
+    "incorrect_cvc": FailureReason.INCORRECT_CVC,
+    "lost_or_stolen": FailureReason.LOST_OR_STOLEN,
+    "processing_error": FailureReason.PROCESSING_ERROR,
+    "authentication_failed": FailureReason.AUTHENTICATION_FAILED,
+    "card_not_supported": FailureReason.CARD_NOT_SUPPORTED,
+}
+
+RESULTS = {
+    BindingStatus.PROCESSING: "Starting the verification with the card's bank.",
+    BindingStatus.REQUIRES_ACTION: "Waiting for you to confirm your identity on the bank's page.",
+    BindingStatus.SUCCEEDED: (
+        "Verified: the card is bound and your account is post-paid. The deposit is refunded "
+        "to the card."
+    ),
+}
+FAILURE_RESULTS = {
+    FailureReason.DECLINED: (
+        "Failed: the bank declined the card. Try another card or ask your bank why."
+    ),
+    FailureReason.INSUFFICIENT_FUNDS: (
+        "Failed: the card could not cover the verification deposit. Add funds or use another card."
+    ),
+    FailureReason.EXPIRED_CARD: "Failed: the bank says the card has expired. Use a valid card.",
+    FailureReason.INCORRECT_CVC: (
+        "Failed: the security code did not match. Enter the card again with the code on its back."
+    ),
+    FailureReason.LOST_OR_STOLEN: (
+        "Failed: the bank reported the card as lost or stolen. Use another card."
+    ),
+    FailureReason.PROCESSING_ERROR: (
+        "Failed: the bank could not process the verification. Try again in a few minutes."
+    ),
+    FailureReason.AUTHENTICATION_FAILED: (
+        "Failed: the identity check on the bank's page was not passed. Try again."
+    ),
+    FailureReason.AUTHENTICATION_TIMEOUT: (
+        "Failed: the bank's identity check was not completed in time. Try again."
+    ),
+    FailureReason.CARD_NOT_SUPPORTED: "Failed: this card cannot be used for cloud services.",
+}
+
+
+def result_sentence(attempt: CardBindingAttempt) -> str:
+    if attempt.status is BindingStatus.FAILED and attempt.failure_reason is not None:
+        return FAILURE_RESULTS[attempt.failure_reason]
+    return RESULTS.get(attempt.status, "Failed.")
