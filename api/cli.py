@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from datetime import date
 
 from api.settings import Settings, UnsafeSettingsError
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     """Runs parsed arguments with settings from the environment; the exit status."""
     try:
-        return args.run(args, Settings())
+        command: Callable[[argparse.Namespace, Settings], int] = args.run
+        return command(args, Settings())
     except UnsafeSettingsError as error:
         print(f"onramp: {error}", file=sys.stderr)
         return 2

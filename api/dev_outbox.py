@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from models.outbox import OutboxMessage
+from services.outbox import Outbox
 
 SHOWN = 50
 
@@ -23,7 +24,8 @@ def _allowed(request: Request) -> bool:
 
 
 async def _latest(request: Request) -> list[OutboxMessage]:
-    return await request.app.state.services.outbox.latest(SHOWN)
+    outbox: Outbox = request.app.state.services.outbox
+    return await outbox.latest(SHOWN)
 
 
 def _as_dict(message: OutboxMessage) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
 
@@ -15,7 +14,7 @@ from resolvers.context import RequestContext
 from resolvers.schema import schema
 
 
-class OnrampGraphQL(GraphQL):
+class OnrampGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             schema,
@@ -30,7 +29,7 @@ class OnrampGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         client = request.scope.get("client")
-        is_http = request.scope["type"] == "http"
+        is_http = isinstance(request, Request)
         return RequestContext(
             request=request,
             response=response,
@@ -39,8 +38,10 @@ class OnrampGraphQL(GraphQL):
             user_agent=request.headers.get("user-agent", "")[:512],
             frontend_url=self.settings.frontend_base,
             services=request.app.state.services,
-            token=http_credential(request, self.settings) if is_http else None,
-            cookie=SessionCookie(response if is_http else None, self.settings),
+            token=http_credential(request, self.settings) if isinstance(request, Request) else None,
+            cookie=SessionCookie(
+                response if isinstance(response, Response) else None, self.settings
+            ),
             remember_session=is_http,
         )
 
@@ -55,4 +56,4 @@ class OnrampGraphQL(GraphQL):
         session = await context.services.sessions.find(context.token)
         if session is not None:
             context.request.app.state.sockets.add(session.id, context.request)
-        return UNSET
+        return UnsetType()

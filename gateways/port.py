@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from starlette.routing import BaseRoute
 
@@ -29,6 +29,16 @@ class Brand(StrEnum):
     JCB = "jcb"
     UNIONPAY = "unionpay"
     DINERS = "diners"
+
+
+class CardColumns(TypedDict):
+    brand: str
+    first6: str
+    last4: str
+    expiry_month: int
+    expiry_year: int
+    holder_name: str
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class CardDetails:
             fingerprint=row.fingerprint,
         )
 
-    def columns(self) -> dict[str, str | int]:
+    def columns(self) -> CardColumns:
         """The same, as the columns of a row that stores them."""
         return {
             "brand": self.brand.value,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class BillKind(StrEnum):
@@ -21,17 +26,19 @@ class BillStatus(StrEnum):
 
 class UsageRecord(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="usage", on_delete=fields.CASCADE
     )
+    account_id: UUID
     # Money as text in the currency's minor digits; summed in Python, never in SQL.
     amount = fields.CharField(max_length=32)
     currency = fields.CharField(max_length=3)
     description = fields.CharField(max_length=200)
     occurred_at = fields.DatetimeField()
-    bill = fields.ForeignKeyField(
+    bill: fields.ForeignKeyNullableRelation[Bill] = fields.ForeignKeyField(
         "onramp.Bill", related_name="usage", null=True, on_delete=fields.SET_NULL
     )
+    bill_id: UUID | None
 
     class Meta:
         table = "usage_records"
@@ -40,9 +47,10 @@ class UsageRecord(Model):
 
 class Bill(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="bills", on_delete=fields.CASCADE
     )
+    account_id: UUID
     number = fields.CharField(max_length=32, unique=True)
     kind = fields.CharEnumField(BillKind, max_length=16)
     # One monthly bill per account and month: "2026-11"; an immediate bill: its own id.
@@ -68,7 +76,10 @@ class Bill(Model):
 
 class BillLine(Model):
     id = fields.UUIDField(primary_key=True)
-    bill = fields.ForeignKeyField("onramp.Bill", related_name="lines", on_delete=fields.CASCADE)
+    bill: fields.ForeignKeyRelation[Bill] = fields.ForeignKeyField(
+        "onramp.Bill", related_name="lines", on_delete=fields.CASCADE
+    )
+    bill_id: UUID
     description = fields.CharField(max_length=200)
     amount = fields.CharField(max_length=32)
     occurred_at = fields.DatetimeField()

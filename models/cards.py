@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class BindingStatus(StrEnum):
@@ -36,9 +41,10 @@ class FailureReason(StrEnum):
 
 class PaymentCard(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="payment_cards", on_delete=fields.CASCADE
     )
+    account_id: UUID
     gateway_payment_method = fields.CharField(max_length=64)
     brand = fields.CharField(max_length=16)
     first6 = fields.CharField(max_length=6, db_default="")
@@ -56,9 +62,10 @@ class PaymentCard(Model):
 
 class CardBindingAttempt(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="card_binding_attempts", on_delete=fields.CASCADE
     )
+    account_id: UUID
     status = fields.CharEnumField(BindingStatus, max_length=16, default=BindingStatus.PROCESSING)
     deposit_status = fields.CharEnumField(
         DepositStatus, max_length=16, default=DepositStatus.NOT_CHARGED
@@ -85,9 +92,10 @@ class CardBindingAttempt(Model):
     terms_accepted_at = fields.DatetimeField()
     client_ip = fields.CharField(max_length=64)
     user_agent = fields.CharField(max_length=512)
-    card = fields.ForeignKeyField(
+    card: fields.ForeignKeyNullableRelation[PaymentCard] = fields.ForeignKeyField(
         "onramp.PaymentCard", related_name="attempts", null=True, on_delete=fields.SET_NULL
     )
+    card_id: UUID | None
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
@@ -101,10 +109,16 @@ class BindingIdempotencyKey(Model):
     """A bindCard idempotency key of one account, for 24 hours."""
 
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField("onramp.Account", on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "onramp.Account", on_delete=fields.CASCADE
+    )
+    account_id: UUID
     key = fields.CharField(max_length=128)
     request_hash = fields.CharField(max_length=64)
-    attempt = fields.ForeignKeyField("onramp.CardBindingAttempt", on_delete=fields.CASCADE)
+    attempt: fields.ForeignKeyRelation[CardBindingAttempt] = fields.ForeignKeyField(
+        "onramp.CardBindingAttempt", on_delete=fields.CASCADE
+    )
+    attempt_id: UUID
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -131,16 +145,18 @@ class TicketStatus(StrEnum):
 
 class ServiceTicket(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="service_tickets", on_delete=fields.CASCADE
     )
+    account_id: UUID
     number = fields.CharField(max_length=16, unique=True)
     subject = fields.CharField(max_length=120)
     description = fields.TextField()
     status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.OPEN)
-    attempt = fields.ForeignKeyField(
+    attempt: fields.ForeignKeyNullableRelation[CardBindingAttempt] = fields.ForeignKeyField(
         "onramp.CardBindingAttempt", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
+    attempt_id: UUID | None
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class AgreementAcceptance(Model):
     """One accepted version of one agreement, with the evidence of who accepted it."""
 
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="agreement_acceptances", on_delete=fields.CASCADE
     )
+    account_id: UUID
     agreement_id = fields.UUIDField()
     agreement_key = fields.CharField(max_length=64)
     version = fields.CharField(max_length=32)
@@ -36,9 +42,10 @@ class AccountDetails(Model):
     """Individual or enterprise details, with an address in the account's own region."""
 
     id = fields.UUIDField(primary_key=True)
-    account = fields.OneToOneField(
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
         "onramp.Account", related_name="details", on_delete=fields.CASCADE
     )
+    account_id: UUID
     type = fields.CharEnumField(DetailsType, max_length=16)
     full_name = fields.CharField(max_length=100, null=True)
     company_name = fields.CharField(max_length=200, null=True)
@@ -61,9 +68,10 @@ class AccountMessage(Model):
     """A message on the account's own page, withdrawn once it no longer applies."""
 
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="messages", on_delete=fields.CASCADE
     )
+    account_id: UUID
     kind = fields.CharField(max_length=64)
     title = fields.CharField(max_length=200)
     body = fields.TextField()

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class Session(Model):
     id = fields.UUIDField(primary_key=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "onramp.Account", related_name="sessions", on_delete=fields.CASCADE
     )
+    account_id: UUID
     token_mac = fields.CharField(max_length=64, unique=True)
     client_ip = fields.CharField(max_length=64)
     user_agent = fields.CharField(max_length=512)

@@ -86,10 +86,10 @@ class NewestFirst(Generic[Row]):
         try:
             if chosen.after:
                 at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
-                query = query.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": key}))
+                query = query.filter(_beyond(field, "lt", at, key))
             if chosen.before:
                 at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
-                query = query.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "id__gt": key}))
+                query = query.filter(_beyond(field, "gt", at, key))
         except (ValueError, IndexError, TypeError) as error:
             raise PageArgumentError("That cursor is not valid.") from error
         if chosen.from_end:
@@ -104,8 +104,15 @@ class NewestFirst(Generic[Row]):
             has_previous, has_next = chosen.after is not None, more
         return Page(
             rows=[
-                (encode_cursor([getattr(row, field).isoformat(), str(row.id)]), row) for row in rows
+                (encode_cursor([getattr(row, field).isoformat(), str(row.pk)]), row) for row in rows
             ],
             has_next=has_next,
             has_previous=has_previous,
         )
+
+
+def _beyond(field: str, direction: str, at: datetime, key: str) -> Q:
+    """Rows past the cursor (`at`, `key`) in one direction ("lt" or "gt"), ties broken by id."""
+    past: dict[str, Any] = {f"{field}__{direction}": at}
+    tied: dict[str, Any] = {field: at, f"id__{direction}": key}
+    return Q(**past) | Q(**tied)

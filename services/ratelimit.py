@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from services.clock import Clock, SystemClock
 from services.jobs import backoff
@@ -59,9 +59,9 @@ class RateLimiter:
         self.clock = clock or SystemClock()
         if redis_url:
             uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-            self.storage = storage_from_string(uri, implementation="redispy", key_prefix=prefix)
+            self.storage: Storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix)
         else:
-            self.storage = storage_from_string("async+memory://")
+            self.storage = MemoryStorage()
         self._windows = MovingWindowRateLimiter(self.storage)
 
     async def acquire(self, *checks: tuple[Rule, str]) -> datetime | None:

@@ -77,7 +77,7 @@ class Sessions:
         query = Session.filter(account_id=account_id, revoked_at=None)
         if keep is not None:
             query = query.exclude(id=keep)
-        ids = list(await query.values_list("id", flat=True))
+        ids: list[UUID] = [row.id for row in await query.only("id")]
         if ids:
             await Session.filter(id__in=ids, revoked_at=None).update(revoked_at=self.clock.now())
             await self._announce(ids)

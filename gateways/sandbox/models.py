@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -31,7 +33,10 @@ class SandboxIntent(Model):
 
     id = fields.CharField(max_length=64, primary_key=True)
     idempotency_key = fields.CharField(max_length=128, unique=True)
-    payment_method = fields.ForeignKeyField("onramp.SandboxPaymentMethod", on_delete=fields.CASCADE)
+    payment_method: fields.ForeignKeyRelation[SandboxPaymentMethod] = fields.ForeignKeyField(
+        "onramp.SandboxPaymentMethod", on_delete=fields.CASCADE
+    )
+    payment_method_id: str
     amount = fields.CharField(max_length=32)
     currency = fields.CharField(max_length=3)
     return_url = fields.CharField(max_length=500, null=True)
@@ -50,7 +55,10 @@ class SandboxIntent(Model):
 
 class SandboxCharge(Model):
     id = fields.CharField(max_length=64, primary_key=True)
-    payment_method = fields.ForeignKeyField("onramp.SandboxPaymentMethod", on_delete=fields.CASCADE)
+    payment_method: fields.ForeignKeyRelation[SandboxPaymentMethod] = fields.ForeignKeyField(
+        "onramp.SandboxPaymentMethod", on_delete=fields.CASCADE
+    )
+    payment_method_id: str
     amount = fields.CharField(max_length=32)
     currency = fields.CharField(max_length=3)
     # captured, failed
@@ -72,7 +80,7 @@ class SandboxWebhook(Model):
 
     id = fields.CharField(max_length=64, primary_key=True)
     type = fields.CharField(max_length=64)
-    payload = fields.JSONField()
+    payload: fields.Field[dict[str, Any]] = fields.JSONField()
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     lease_until = fields.DatetimeField(null=True)

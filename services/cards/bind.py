@@ -190,14 +190,14 @@ class Binder:
                 status=BindingStatus.FAILED, completed_at__gt=since, **filters
             )
             if await failed.count() >= cap:
-                oldest = await failed.order_by("completed_at").values_list(
-                    "completed_at", flat=True
-                )
+                oldest = await failed.order_by("completed_at").first()
+                assert oldest is not None
+                assert oldest.completed_at is not None  # every FAILED attempt has completed
                 raise Refused.because(
                     ProblemCode.RATE_LIMITED,
                     "Too many cards failed verification today. Try again later or open a "
                     "service ticket.",
-                    retry_after=oldest[0] + FAILURE_WINDOW,
+                    retry_after=oldest.completed_at + FAILURE_WINDOW,
                 )
 
     async def _claim_slot(self, account: Account, attempt_id: uuid.UUID) -> bool:
