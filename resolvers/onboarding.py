@@ -14,8 +14,12 @@ from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id
 from resolvers.registration import SendCodePayload
 from resolvers.session import require_account, require_session
-from services.onboarding import AddressInput as Address
-from services.onboarding import EnterpriseInput, IndividualInput
+from services.onboarding.details import (
+    DetailsForm,
+    EnterpriseDetailsForm,
+    IndividualDetailsForm,
+    PostalAddress,
+)
 
 
 @strawberry.type
@@ -72,8 +76,8 @@ class AddressInput:
     state: str | None = None
     postal_code: str
 
-    def value(self) -> Address:
-        return Address(
+    def value(self) -> PostalAddress:
+        return PostalAddress(
             line1=self.line1,
             line2=self.line2,
             city=self.city,
@@ -151,7 +155,7 @@ class OnboardingMutation:
     ) -> AccountPayload:
         account = await require_account(info)
         accepted = [decode_id(value, "Agreement") for value in input.accepted_agreement_ids]
-        outcome = await info.context.services.onboarding.enable_cloud(
+        outcome = await info.context.services.onboarding.cloud.enable(
             account, accepted, info.context.caller
         )
         info.context.loaders.forget_account(account.id)
@@ -172,21 +176,21 @@ class OnboardingMutation:
     ) -> AccountPayload:
         account = await require_account(info)
         if input.individual:
-            details: IndividualInput | EnterpriseInput = IndividualInput(
+            details: DetailsForm = IndividualDetailsForm(
                 full_name=input.individual.full_name,
                 address=input.individual.address.value() if input.individual.address else None,
             )
         else:
             enterprise = input.enterprise
             assert enterprise  # @oneOf: exactly one of the two is given
-            details = EnterpriseInput(
+            details = EnterpriseDetailsForm(
                 company_name=enterprise.company_name,
                 registration_number=enterprise.registration_number,
                 tax_id=enterprise.tax_id,
                 registered_address=enterprise.registered_address.value(),
                 contact_name=enterprise.contact_name,
             )
-        outcome = await info.context.services.onboarding.complete_details(account, details)
+        outcome = await info.context.services.onboarding.details.complete(account, details)
         info.context.loaders.forget_account(account.id)
         return AccountPayload.of(outcome)
 
@@ -196,6 +200,6 @@ class OnboardingMutation:
     ) -> MarkMessagesReadPayload:
         account = await require_account(info)
         wanted = [decode_id(value, "AccountMessage") for value in input.message_ids]
-        read = await info.context.services.onboarding.mark_read(account, wanted)
+        read = await info.context.services.onboarding.messages.mark_read(account, wanted)
         info.context.loaders.forget_messages(wanted)
         return MarkMessagesReadPayload(messages=[AccountMessageType.from_model(m) for m in read])

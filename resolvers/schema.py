@@ -19,18 +19,13 @@ from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.billing import BillType
+from resolvers.card_binding_updates import CardBindingSubscription
+from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, PaymentCardType
 from resolvers.nodes import NodeQuery
 from resolvers.onboarding import OnboardingMutation
-from resolvers.payment import (
-    CardBindingAttemptType,
-    PaymentCardType,
-    PaymentMutation,
-    PaymentQuery,
-    PaymentSubscription,
-    ServiceTicketType,
-)
 from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
+from resolvers.tickets import ServiceTicketType, TicketMutation
 
 log = logging.getLogger("onramp.graphql")
 
@@ -38,9 +33,11 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, PaymentQuery))
-Subscription = merge_types("Subscription", (PaymentSubscription,))
-Mutation = merge_types("Mutation", (RegistrationMutation, OnboardingMutation, PaymentMutation))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, CardQuery))
+Subscription = merge_types("Subscription", (CardBindingSubscription,))
+Mutation = merge_types(
+    "Mutation", (RegistrationMutation, OnboardingMutation, CardMutation, TicketMutation)
+)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
