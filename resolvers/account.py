@@ -1,4 +1,7 @@
-"""The Account type and what hangs off it, and the `me` and `onboarding` queries."""
+"""The Account type and what hangs off it, and the `me` and `onboarding` queries.
+
+`AccountPayload` is here too: every step that changes the account answers with it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from models.onboarding import AccountDetails, AccountMessage, DetailsType
 from resolvers.billing import BillConnection, BillingProfile, billing_profile
 from resolvers.cards import PaymentCardType
 from resolvers.enums import AccountKind, OnboardingStepKey
+from resolvers.errors import UserError
 from resolvers.nodes import own_rows
 from resolvers.reference import AgreementType, RegionType
 from resolvers.session import require_account
@@ -331,6 +335,16 @@ class AccountType(relay.Node):
         session = await info.context.session()
         own = str(session.account_id) if session else None
         return [cls.from_model(session.account) if node_id == own else None for node_id in node_ids]
+
+
+@strawberry.type
+class AccountPayload:
+    account: AccountType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, account: Account) -> AccountPayload:
+        return cls(account=AccountType.from_model(account))
 
 
 @strawberry.type
