@@ -1,4 +1,7 @@
-"""The Account type and what hangs off it, and the `me` and `onboarding` queries."""
+"""The Account type and what hangs off it, and the `me` and `onboarding` queries.
+
+`AccountPayload` is here too: every step that changes the account answers with it.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +16,16 @@ from strawberry.types import Info
 
 from models.accounts import Account
 from models.onboarding import AccountDetails, AccountMessage, DetailsType
-from resolvers.billing import BillConnection
+from resolvers.billing import BillConnection, BillingProfile, billing_profile
+from resolvers.cards import PaymentCardType
+from resolvers.enums import AccountKind, OnboardingStepKey
+from resolvers.errors import UserError
 from resolvers.nodes import own_rows
-from resolvers.payment import (
-    BillingProfile,
-    PaymentCardType,
-    ServiceTicketType,
-    billing_profile,
-)
-from resolvers.reference import AccountKind, AgreementType, RegionType
+from resolvers.reference import AgreementType, RegionType
 from resolvers.session import require_account
-from services import onboarding as steps
+from resolvers.tickets import ServiceTicketType
 from services.agreements import find_agreement
+from services.onboarding.progress import Progress
 from services.phones import mask
 from services.regions import find_region
 
@@ -117,9 +118,8 @@ class AgreementAcceptanceType:
         return AgreementType.from_agreement(agreement, info)
 
 
-OnboardingStepKey = strawberry.enum(steps.StepKey, name="OnboardingStepKey")
-
-
+# Not the service's StepStatus registered as is: values with descriptions need
+# strawberry.enum_value, which a service enum must not carry. Converted by value.
 @strawberry.enum
 class StepStatus(Enum):
     COMPLETED = "COMPLETED"
@@ -177,7 +177,7 @@ class OnboardingProgress:
     )
 
     @classmethod
-    def of(cls, progress: steps.Progress) -> OnboardingProgress:
+    def of(cls, progress: Progress) -> OnboardingProgress:
         return cls(
             steps=[
                 OnboardingStep(
@@ -279,7 +279,7 @@ class AccountType(relay.Node):
 
     @strawberry.field
     async def onboarding(self, info: Info) -> OnboardingProgress:
-        return OnboardingProgress.of(await info.context.services.onboarding.progress(self.model))
+        return OnboardingProgress.of(await info.context.services.onboarding.progress.of(self.model))
 
     @strawberry.field
     async def payment_cards(self, info: Info) -> list[PaymentCardType]:
@@ -315,7 +315,7 @@ class AccountType(relay.Node):
 
     @strawberry.field
     async def messages(self, info: Info) -> list[AccountMessageType]:
-        rows = await info.context.services.onboarding.messages(self.model)
+        rows = await info.context.services.onboarding.messages.of_account(self.model)
         return [AccountMessageType.from_model(row) for row in rows]
 
     @classmethod
@@ -338,6 +338,16 @@ class AccountType(relay.Node):
 
 
 @strawberry.type
+class AccountPayload:
+    account: AccountType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, account: Account) -> AccountPayload:
+        return cls(account=AccountType.from_model(account))
+
+
+@strawberry.type
 class AccountQuery:
     @strawberry.field(description="The signed-in account, or null.")
     async def me(self, info: Info) -> AccountType | None:
@@ -349,4 +359,4 @@ class AccountQuery:
     )
     async def onboarding(self, info: Info) -> OnboardingProgress | None:
         account = await require_account(info)
-        return OnboardingProgress.of(await info.context.services.onboarding.progress(account))
+        return OnboardingProgress.of(await info.context.services.onboarding.progress.of(account))

@@ -1,4 +1,4 @@
-"""Post-paid bills on the account: a connection, newest first."""
+"""Post-paid billing on the account: its billing profile and its bills, newest first."""
 
 from __future__ import annotations
 
@@ -9,16 +9,50 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from models.accounts import Account
 from models.billing import Bill
-from models.billing import BillKind as BillSort
-from models.billing import BillStatus as BillState
+from resolvers.cards import PaymentCardType
+from resolvers.enums import BillKind, BillStatus
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
+from services.billing_dates import BILLING_DAY
 from services.money import Money
+from services.regions import find_region
 
-BillStatus = strawberry.enum(BillState, name="BillStatus")
-BillKind = strawberry.enum(BillSort, name="BillKind")
+
+@strawberry.type
+class BillingProfile:
+    postpaid_qualified: bool = strawberry.field(
+        description="Spend first, pay later: true once a card has been bound successfully."
+    )
+    currency: str
+    billing_day: int = strawberry.field(
+        description="Day of the month on which the monthly bill is generated."
+    )
+    next_bill_date: date | None
+    arrears_risk: bool = strawberry.field(
+        description=(
+            "When set, bills are issued at once for expenses incurred instead of on the "
+            "billing day."
+        )
+    )
+    default_card: PaymentCardType | None
+
+
+async def billing_profile(account: Account, info: Info) -> BillingProfile:
+    region = find_region(account.region_code)
+    cards = await info.context.loaders.cards_of.load(account.id)
+    default = next((card for card in cards if card.is_default), None)
+    next_bill = await info.context.services.billing.next_bill_date(account)
+    return BillingProfile(
+        postpaid_qualified=next_bill is not None,
+        currency=region.currency if region else "USD",
+        billing_day=BILLING_DAY,
+        next_bill_date=next_bill,
+        arrears_risk=account.arrears_risk,
+        default_card=PaymentCardType.from_model(default) if default else None,
+    )
 
 
 @strawberry.type

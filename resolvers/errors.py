@@ -15,9 +15,8 @@ from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
-from services.problems import Problem, ProblemCode, Refused
-
-ErrorCode = strawberry.enum(ProblemCode, name="ErrorCode")
+from resolvers.enums import ErrorCode
+from services.problems import Problem, Refused
 
 
 @strawberry.type

@@ -12,19 +12,11 @@ from strawberry import relay
 from strawberry.types import Info
 from tortoise import timezone
 
-from models.accounts import AccountKind as AccountKindValue
+from resolvers.enums import AccountKind
 from services import agreements, regions
 from services.deposits import verification_deposit
 from services.money import Money
 from services.passwords import POLICY
-
-AccountKind = strawberry.enum(
-    AccountKindValue,
-    description=(
-        "An email address may hold one account of each kind; every sign-in names the kind "
-        "(HUAWEI_ID by default)."
-    ),
-)
 
 
 @strawberry.type(name="Money")

@@ -8,10 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from models.accounts import AccountKind as Kind
 from resolvers.account import AccountType
+from resolvers.enums import AccountKind
 from resolvers.errors import UserError, payload_mutation
-from resolvers.reference import AccountKind
 from services.accounts import SignedIn
 from services.codes import Sent
 
@@ -61,12 +60,12 @@ class ResetPasswordPayload:
 @strawberry.input
 class SendRegistrationCodeInput:
     email: str
-    kind: AccountKind = Kind.HUAWEI_ID
+    kind: AccountKind = AccountKind.HUAWEI_ID
 
 
 @strawberry.input
 class RegisterInput:
-    kind: AccountKind = Kind.HUAWEI_ID
+    kind: AccountKind = AccountKind.HUAWEI_ID
     region_code: str = strawberry.field(
         description=(
             "ISO 3166-1 alpha-2. An individual picks where they are; an enterprise, where it "
@@ -82,7 +81,7 @@ class RegisterInput:
 class LoginInput:
     email: str
     password: str
-    kind: AccountKind = Kind.HUAWEI_ID
+    kind: AccountKind = AccountKind.HUAWEI_ID
 
 
 @strawberry.enum
@@ -94,7 +93,7 @@ class ResetChannel(Enum):
 @strawberry.input
 class RequestPasswordResetInput:
     email: str
-    kind: AccountKind = Kind.HUAWEI_ID
+    kind: AccountKind = AccountKind.HUAWEI_ID
     channel: ResetChannel = strawberry.field(
         default=ResetChannel.EMAIL,
         description=(
@@ -107,7 +106,7 @@ class RequestPasswordResetInput:
 @strawberry.input
 class ResetPasswordInput:
     email: str
-    kind: AccountKind = Kind.HUAWEI_ID
+    kind: AccountKind = AccountKind.HUAWEI_ID
     code: str
     new_password: str
 

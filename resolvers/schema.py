@@ -18,19 +18,19 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
+from resolvers.account_messages import AccountMessagesMutation
 from resolvers.billing import BillType
+from resolvers.card_binding_updates import CardBindingSubscription
+from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, PaymentCardType
+from resolvers.cloud import CloudMutation
+from resolvers.details import DetailsMutation
+from resolvers.mobile import MobileMutation
 from resolvers.nodes import NodeQuery
-from resolvers.onboarding import OnboardingMutation
-from resolvers.payment import (
-    CardBindingAttemptType,
-    PaymentCardType,
-    PaymentMutation,
-    PaymentQuery,
-    PaymentSubscription,
-    ServiceTicketType,
-)
+from resolvers.phone_codes import PhoneCodeMutation
 from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
+from resolvers.security_phone import SecurityPhoneMutation
+from resolvers.tickets import ServiceTicketType, TicketMutation
 
 log = logging.getLogger("onramp.graphql")
 
@@ -38,9 +38,23 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, PaymentQuery))
-Subscription = merge_types("Subscription", (PaymentSubscription,))
-Mutation = merge_types("Mutation", (RegistrationMutation, OnboardingMutation, PaymentMutation))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, CardQuery))
+Subscription = merge_types("Subscription", (CardBindingSubscription,))
+# The order here is the order of Mutation's fields in the exported schema: the steps' order.
+Mutation = merge_types(
+    "Mutation",
+    (
+        RegistrationMutation,
+        PhoneCodeMutation,
+        SecurityPhoneMutation,
+        CloudMutation,
+        MobileMutation,
+        DetailsMutation,
+        AccountMessagesMutation,
+        CardMutation,
+        TicketMutation,
+    ),
+)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

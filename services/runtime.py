@@ -61,9 +61,9 @@ def build_services(
     codes = Codes(keys, clock, limiter, code_limits)
     sessions = Sessions(keys, clock, pubsub)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
-    onboarding = Onboarding(clock=clock, outbox=outbox, frontend_url=frontend_url)
+    onboarding = Onboarding.build(clock=clock, outbox=outbox, frontend_url=frontend_url)
     # Every service that completes an onboarding step tells onboarding the same way.
-    after_step = onboarding.refresh_continue_message
+    after_step = onboarding.after_step
     phones = Phones(
         clock=clock,
         codes=codes,

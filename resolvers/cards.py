@@ -1,46 +1,30 @@
-"""Step 5.3: the payment gateway's configuration, card binding, Historical Cards, tickets."""
+"""Step 5.3: the payment gateway's configuration, binding a card, and Historical Cards.
+
+The cards and binding attempts an account has are read here too; the attempt's live updates
+are `resolvers/card_binding_updates.py`, tickets about a failed attempt `resolvers/tickets.py`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 from tortoise import timezone
 
-from gateways.port import Brand
-from models.accounts import Account
-from models.cards import (
-    BindingStatus,
-    CardBindingAttempt,
-    FailureReason,
-    PaymentCard,
-    ServiceTicket,
-    TicketStatus,
-)
-from models.cards import DepositStatus as DepositState
+from models.cards import CardBindingAttempt, PaymentCard
+from resolvers.enums import CardBindingStatus, CardBrand, CardFailureReason, DepositStatus
 from resolvers.errors import UserError, payload_mutation
-from resolvers.nodes import decode_id, own_rows
+from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import AgreementType, MoneyType
 from resolvers.session import require_account
 from services import agreements
-from services.billing_dates import BILLING_DAY
 from services.cards.results import result_sentence
-from services.cards.transitions import TERMINAL, channel
 from services.money import Money
-from services.regions import find_region
-
-CardBrand = strawberry.enum(Brand, name="CardBrand")
-CardBindingStatus = strawberry.enum(BindingStatus, name="CardBindingStatus")
-DepositStatus = strawberry.enum(DepositState, name="DepositStatus")
-CardFailureReason = strawberry.enum(FailureReason, name="CardFailureReason")
-ServiceTicketStatus = strawberry.enum(TicketStatus, name="ServiceTicketStatus")
 
 
 @strawberry.enum
@@ -83,7 +67,7 @@ class PaymentCardType(relay.Node):
     def from_model(cls, card: PaymentCard) -> PaymentCardType:
         return cls(
             id=str(card.id),
-            brand=Brand(card.brand),
+            brand=CardBrand(card.brand),
             last4=card.last4,
             expiry_month=card.expiry_month,
             expiry_year=card.expiry_year,
@@ -169,7 +153,7 @@ class CardBindingAttemptType(relay.Node):
     @classmethod
     def from_model(cls, attempt: CardBindingAttempt) -> CardBindingAttemptType:
         waiting = (
-            attempt.status is BindingStatus.REQUIRES_ACTION
+            attempt.status is CardBindingStatus.REQUIRES_ACTION
             and attempt.redirect_url is not None
             and attempt.action_expires_at is not None
         )
@@ -177,7 +161,7 @@ class CardBindingAttemptType(relay.Node):
             id=str(attempt.id),
             model=attempt,
             status=attempt.status,
-            brand=Brand(attempt.brand),
+            brand=CardBrand(attempt.brand),
             last4=attempt.last4,
             masked_number=_masked_number(attempt.first6, attempt.last4),
             holder_name=attempt.holder_name,
@@ -227,88 +211,9 @@ class CardBindingAttemptConnection(KeysetConnection[CardBindingAttemptType]):
         return CardBindingAttemptType.from_model(node)
 
 
-@strawberry.type(name="ServiceTicket")
-class ServiceTicketType(relay.Node):
-    id: relay.NodeID[str]
-    model: strawberry.Private[ServiceTicket]
-    number: str = strawberry.field(
-        description="Human-facing reference, unique, ST-<year>-<six digits>, e.g. ST-2026-000042."
-    )
-    subject: str
-    description: str
-    status: ServiceTicketStatus
-    created_at: datetime
-
-    @strawberry.field
-    async def card_binding_attempt(self, info: Info) -> CardBindingAttemptType | None:
-        if self.model.attempt_id is None:  # type: ignore[attr-defined]
-            return None
-        attempt = await info.context.loaders.attempt.load(self.model.attempt_id)  # type: ignore[attr-defined]
-        return CardBindingAttemptType.from_model(attempt) if attempt else None
-
-    @classmethod
-    def from_model(cls, ticket: ServiceTicket) -> ServiceTicketType:
-        return cls(
-            id=str(ticket.id),
-            model=ticket,
-            number=ticket.number,
-            subject=ticket.subject,
-            description=ticket.description,
-            status=ticket.status,
-            created_at=ticket.created_at,
-        )
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Any, required: bool = False
-    ) -> list[ServiceTicketType | None]:
-        rows = await own_rows(info.context.loaders.ticket, info, node_ids)
-        return [cls.from_model(r) if r else None for r in rows]
-
-
-@strawberry.type
-class BillingProfile:
-    postpaid_qualified: bool = strawberry.field(
-        description="Spend first, pay later: true once a card has been bound successfully."
-    )
-    currency: str
-    billing_day: int = strawberry.field(
-        description="Day of the month on which the monthly bill is generated."
-    )
-    next_bill_date: date | None
-    arrears_risk: bool = strawberry.field(
-        description=(
-            "When set, bills are issued at once for expenses incurred instead of on the "
-            "billing day."
-        )
-    )
-    default_card: PaymentCardType | None
-
-
-async def billing_profile(account: Account, info: Info) -> BillingProfile:
-    region = find_region(account.region_code)
-    cards = await info.context.loaders.cards_of.load(account.id)
-    default = next((card for card in cards if card.is_default), None)
-    next_bill = await info.context.services.billing.next_bill_date(account)
-    return BillingProfile(
-        postpaid_qualified=next_bill is not None,
-        currency=region.currency if region else "USD",
-        billing_day=BILLING_DAY,
-        next_bill_date=next_bill,
-        arrears_risk=account.arrears_risk,
-        default_card=PaymentCardType.from_model(default) if default else None,
-    )
-
-
 @strawberry.type
 class BindCardPayload:
     attempt: CardBindingAttemptType | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class ServiceTicketPayload:
-    ticket: ServiceTicketType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -338,20 +243,8 @@ class BindCardInput:
     )
 
 
-@strawberry.input
-class SubmitServiceTicketInput:
-    subject: str
-    description: str
-    card_binding_attempt_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description=(
-            "An attempt of the signed-in account; another account's or an unknown one is NOT_FOUND."
-        ),
-    )
-
-
 @strawberry.type
-class PaymentQuery:
+class CardQuery:
     @strawberry.field(description="Where and how the frontend tokenizes card fields.")
     def payment_gateway(self, info: Info) -> PaymentGatewayConfig:
         services = info.context.services
@@ -360,7 +253,7 @@ class PaymentQuery:
             name=services.gateway.name,
             tokenization_url=services.gateway.tokenization_url,
             publishable_key=services.gateway.publishable_key,
-            accepted_brands=[b for b in Brand if b in services.cards.rules.accepted_brands],
+            accepted_brands=[b for b in CardBrand if b in services.cards.rules.accepted_brands],
             service_terms=AgreementType.from_agreement(terms, info),
         )
 
@@ -387,7 +280,7 @@ class PaymentQuery:
 
 
 @strawberry.type
-class PaymentMutation:
+class CardMutation:
     @payload_mutation(
         description=(
             "On success the attempt is REQUIRES_ACTION with nextAction set; a payload with "
@@ -406,53 +299,3 @@ class PaymentMutation:
         )
         info.context.loaders.forget_attempts()
         return BindCardPayload(attempt=CardBindingAttemptType.from_model(attempt))
-
-    @payload_mutation()
-    async def submit_service_ticket(
-        self, info: Info, input: SubmitServiceTicketInput
-    ) -> ServiceTicketPayload:
-        account = await require_account(info)
-        given = input.card_binding_attempt_id is not None
-        ticket = await info.context.services.tickets.submit(
-            account,
-            subject=input.subject,
-            description=input.description,
-            attempt_id=decode_id(input.card_binding_attempt_id, "CardBindingAttempt")
-            if given
-            else None,
-            attempt_given=given,
-        )
-        return ServiceTicketPayload(ticket=ServiceTicketType.from_model(ticket))
-
-
-@strawberry.type
-class PaymentSubscription:
-    @strawberry.subscription(
-        description=(
-            "The attempt as it is now, at once, then after every change of status; completes "
-            "right after the first message whose status is SUCCEEDED or FAILED. An unknown or "
-            "foreign attempt is an error with extensions.code NOT_FOUND."
-        )
-    )
-    async def card_binding_updates(
-        self, info: Info, attempt_id: strawberry.ID
-    ) -> AsyncGenerator[CardBindingAttemptType, None]:
-        account = await require_account(info)
-        wanted = decode_id(attempt_id, "CardBindingAttempt")
-        cards = info.context.services.cards
-        # Listen first, read second: no change can fall between the two.
-        async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
-            attempt = await cards.attempt_of(account.id, wanted) if wanted else None
-            if attempt is None:
-                raise GraphQLError(
-                    "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
-                )
-            yield CardBindingAttemptType.from_model(attempt)
-            while attempt.status not in TERMINAL:
-                await changes.get()
-                latest = await cards.attempt_of(account.id, attempt.id)
-                if latest is None:
-                    return
-                if latest.status is not attempt.status:
-                    yield CardBindingAttemptType.from_model(latest)
-                attempt = latest

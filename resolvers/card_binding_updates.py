@@ -1,0 +1,51 @@
+"""`cardBindingUpdates`: a card-binding attempt pushed to the browser as its status changes.
+
+Every transition publishes the attempt on its pub/sub channel once its transaction has
+committed; this subscription relays those until the attempt is SUCCEEDED or FAILED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from resolvers.cards import CardBindingAttemptType
+from resolvers.nodes import decode_id
+from resolvers.session import require_account
+from services.cards.transitions import TERMINAL, channel
+
+
+@strawberry.type
+class CardBindingSubscription:
+    @strawberry.subscription(
+        description=(
+            "The attempt as it is now, at once, then after every change of status; completes "
+            "right after the first message whose status is SUCCEEDED or FAILED. An unknown or "
+            "foreign attempt is an error with extensions.code NOT_FOUND."
+        )
+    )
+    async def card_binding_updates(
+        self, info: Info, attempt_id: strawberry.ID
+    ) -> AsyncGenerator[CardBindingAttemptType, None]:
+        account = await require_account(info)
+        wanted = decode_id(attempt_id, "CardBindingAttempt")
+        cards = info.context.services.cards
+        # Listen first, read second: no change can fall between the two.
+        async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
+            attempt = await cards.attempt_of(account.id, wanted) if wanted else None
+            if attempt is None:
+                raise GraphQLError(
+                    "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
+                )
+            yield CardBindingAttemptType.from_model(attempt)
+            while attempt.status not in TERMINAL:
+                await changes.get()
+                latest = await cards.attempt_of(account.id, attempt.id)
+                if latest is None:
+                    return
+                if latest.status is not attempt.status:
+                    yield CardBindingAttemptType.from_model(latest)
+                attempt = latest
