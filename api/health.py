@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -33,7 +34,7 @@ async def _database() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
-async def _probe(check) -> bool:  # type: ignore[no-untyped-def]
+async def _probe(check: Callable[[], Awaitable[object]]) -> bool:
     try:
         await asyncio.wait_for(check(), PROBE_TIMEOUT_S)
     except Exception as error:  # a probe answers; it never raises

@@ -220,7 +220,7 @@ class AccountMessageType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AccountMessageType | None]:
         rows = await own_rows(info.context.loaders.message, info, node_ids)
@@ -329,7 +329,7 @@ class AccountType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AccountType | None]:
         session = await info.context.session()

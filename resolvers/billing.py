@@ -116,7 +116,7 @@ class BillType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[BillType | None]:
         rows = await own_rows(info.context.loaders.bill, info, node_ids)
@@ -132,7 +132,8 @@ class BillEdge(relay.Edge[BillType]):
 @strawberry.type
 class BillConnection(KeysetConnection[BillType]):
     page_info: PageInfo
-    edges: list[BillEdge]
+    # The SDL names the edge type itself; relay.Connection types it as the generic Edge.
+    edges: list[BillEdge]  # type: ignore[assignment]
 
     edge_type = BillEdge
 

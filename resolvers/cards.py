@@ -77,7 +77,7 @@ class PaymentCardType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[PaymentCardType | None]:
         rows = await own_rows(info.context.loaders.card, info, node_ids)
@@ -145,18 +145,24 @@ class CardBindingAttemptType(relay.Node):
 
     @strawberry.field(description="The bound card, once status is SUCCEEDED.")
     async def card(self, info: Info) -> PaymentCardType | None:
-        if self.model.card_id is None:  # type: ignore[attr-defined]
+        if self.model.card_id is None:
             return None
-        card = await info.context.loaders.card.load(self.model.card_id)  # type: ignore[attr-defined]
+        card = await info.context.loaders.card.load(self.model.card_id)
         return PaymentCardType.from_model(card) if card else None
 
     @classmethod
     def from_model(cls, attempt: CardBindingAttempt) -> CardBindingAttemptType:
-        waiting = (
+        next_action = None
+        if (
             attempt.status is CardBindingStatus.REQUIRES_ACTION
             and attempt.redirect_url is not None
             and attempt.action_expires_at is not None
-        )
+        ):
+            next_action = CardBindingNextAction(
+                type=NextActionType.REDIRECT_TO_BANK,
+                redirect_url=attempt.redirect_url,
+                expires_at=attempt.action_expires_at,
+            )
         return cls(
             id=str(attempt.id),
             model=attempt,
@@ -169,13 +175,7 @@ class CardBindingAttemptType(relay.Node):
             expiry_year=attempt.expiry_year,
             deposit=MoneyType.of(Money.of(attempt.deposit_amount, attempt.deposit_currency)),
             deposit_status=attempt.deposit_status,
-            next_action=CardBindingNextAction(
-                type=NextActionType.REDIRECT_TO_BANK,
-                redirect_url=attempt.redirect_url,  # type: ignore[arg-type]
-                expires_at=attempt.action_expires_at,  # type: ignore[arg-type]
-            )
-            if waiting
-            else None,
+            next_action=next_action,
             failure_reason=attempt.failure_reason,
             result=result_sentence(attempt),
             created_at=attempt.created_at,
@@ -184,7 +184,7 @@ class CardBindingAttemptType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[CardBindingAttemptType | None]:
         rows = await own_rows(info.context.loaders.attempt, info, node_ids)
@@ -200,7 +200,8 @@ class CardBindingAttemptEdge(relay.Edge[CardBindingAttemptType]):
 @strawberry.type
 class CardBindingAttemptConnection(KeysetConnection[CardBindingAttemptType]):
     page_info: PageInfo
-    edges: list[CardBindingAttemptEdge]
+    # The SDL names the edge type itself; relay.Connection types it as the generic Edge.
+    edges: list[CardBindingAttemptEdge]  # type: ignore[assignment]
 
     edge_type = CardBindingAttemptEdge
 

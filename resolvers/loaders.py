@@ -28,7 +28,7 @@ Batch = Callable[[list[UUID]], Awaitable[Sequence[Any]]]
 
 def _by_id(model: type[M]) -> Batch:
     async def load(ids: list[UUID]) -> Sequence[M | None]:
-        found = {row.id: row for row in await model.filter(id__in=set(ids))}
+        found = {row.pk: row for row in await model.filter(id__in=set(ids))}
         return [found.get(key) for key in ids]
 
     return load

@@ -1,8 +1,13 @@
-"""The `node` field: any opaque ID the caller may see, or null for anything else."""
+"""The `node` field: any opaque ID the caller may see, or null for anything else.
+
+Every node type answers `resolve_nodes` with None for an id the caller may not see, even
+when Strawberry asks with `required=True`: the contract makes `node` nullable and a foreign
+id must read as unknown. `relay.Node` declares that method with overloads that promise no
+None for `required=True`, so each override carries `type: ignore[override]` for this reason.
+"""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 from uuid import UUID
 
@@ -18,13 +23,12 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A malformed, unknown or foreign ID reads as null: it must reveal nothing.
         try:
-            global_id = relay.GlobalID.from_id(id)
-            found = global_id.resolve_node(info, required=False)
-            if inspect.isawaitable(found):
-                found = await found
+            found = relay.GlobalID.from_id(id).resolve_node(info, required=False)
+            if found is None or isinstance(found, relay.Node):
+                return found
+            return await found
         except Exception:
             return None
-        return found
 
 
 def decode_id(value: str, type_name: str) -> UUID | None:

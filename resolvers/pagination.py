@@ -18,7 +18,7 @@ from strawberry.types import Info
 
 from services.pagination import NewestFirst, PageArgumentError
 
-NodeType = TypeVar("NodeType")
+NodeType = TypeVar("NodeType", bound=relay.Node)
 
 
 @strawberry.type

@@ -107,7 +107,7 @@ class AgreementType(relay.Node):
         )
 
     @classmethod
-    def resolve_nodes(
+    def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AgreementType | None]:
         found = []

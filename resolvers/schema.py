@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -105,7 +106,7 @@ class OnrampSchema(strawberry.Schema):
                 )
 
 
-def _extensions() -> list[type[SchemaExtension] | object]:
+def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -10,7 +10,7 @@ from resolvers.errors import unauthenticated
 
 
 async def require_session(info: Info) -> Session:
-    session = await info.context.session()
+    session: Session | None = await info.context.session()
     if session is None:
         raise unauthenticated()
     return session

@@ -35,9 +35,9 @@ class ServiceTicketType(relay.Node):
 
     @strawberry.field
     async def card_binding_attempt(self, info: Info) -> CardBindingAttemptType | None:
-        if self.model.attempt_id is None:  # type: ignore[attr-defined]
+        if self.model.attempt_id is None:
             return None
-        attempt = await info.context.loaders.attempt.load(self.model.attempt_id)  # type: ignore[attr-defined]
+        attempt = await info.context.loaders.attempt.load(self.model.attempt_id)
         return CardBindingAttemptType.from_model(attempt) if attempt else None
 
     @classmethod
@@ -53,7 +53,7 @@ class ServiceTicketType(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[ServiceTicketType | None]:
         rows = await own_rows(info.context.loaders.ticket, info, node_ids)
@@ -85,14 +85,12 @@ class TicketMutation:
         self, info: Info, input: SubmitServiceTicketInput
     ) -> ServiceTicketPayload:
         account = await require_account(info)
-        given = input.card_binding_attempt_id is not None
+        wanted = input.card_binding_attempt_id
         ticket = await info.context.services.tickets.submit(
             account,
             subject=input.subject,
             description=input.description,
-            attempt_id=decode_id(input.card_binding_attempt_id, "CardBindingAttempt")
-            if given
-            else None,
-            attempt_given=given,
+            attempt_id=decode_id(wanted, "CardBindingAttempt") if wanted is not None else None,
+            attempt_given=wanted is not None,
         )
         return ServiceTicketPayload(ticket=ServiceTicketType.from_model(ticket))

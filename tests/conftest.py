@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from redis.asyncio import Redis
 from tortoise import Tortoise, connections
 
 from api.app import create_app
@@ -28,6 +29,9 @@ from services.clock import Clock
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CLIENT_IP = "198.51.100.10"
+# Tests that need Redis use a database of their own, emptied before each: rate-limit
+# counts left by an earlier run must not refuse this one.
+TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 def _is_postgres(url: str) -> bool:
@@ -57,6 +61,16 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    client = Redis.from_url(TEST_REDIS_URL)
+    try:
+        await client.flushdb()
+        yield TEST_REDIS_URL
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from tests.conftest import TEST_SECRET, GraphQLClient, http_client
 from tests.flows import bind, ready_for_card, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/0"
 SUBSCRIPTION = """subscription($id: ID!) { cardBindingUpdates(attemptId: $id) { status } }"""
 
 
@@ -31,13 +30,13 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def _second(database_url: str) -> AsyncIterator[str]:
+async def _second(database_url: str, redis_url: str) -> AsyncIterator[str]:
     """A second server process (real uvicorn) on the same database and Redis."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONRAMP_")}
     env |= {
         "ONRAMP_DATABASE_URL": database_url,
-        "ONRAMP_REDIS_URL": REDIS_URL,
+        "ONRAMP_REDIS_URL": redis_url,
         "ONRAMP_SECRET_KEY": TEST_SECRET,
         "ONRAMP_PUBLIC_URL": "http://testserver.local",
         "ONRAMP_FRONTEND_URL": "https://app.example.test",
@@ -68,15 +67,17 @@ async def _second(database_url: str) -> AsyncIterator[str]:
         process.wait(timeout=10)
 
 
-async def test_a_subscriber_on_another_process_sees_the_change(app_factory, database_url) -> None:
-    async with app_factory(redis_url=REDIS_URL, limit_codes_per_destination="50/minute") as app:
+async def test_a_subscriber_on_another_process_sees_the_change(
+    app_factory, database_url, redis_url
+) -> None:
+    async with app_factory(redis_url=redis_url) as app:
         gql = GraphQLClient(http_client(app))
         token = await ready_for_card(gql, app, "fan.out@example.com")
         card = (await tokenize(gql, "4242 4242 4242 4242")).json()["id"]
         attempt = (await bind(gql, card, "fan-out"))["attempt"]
 
         async with (
-            _second(database_url) as url,
+            _second(database_url, redis_url) as url,
             websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws,
         ):
             await ws.send(

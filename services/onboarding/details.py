@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError
@@ -110,11 +111,11 @@ def _tax_id(fields: _Fields, region_code: str, tax_id: str | None) -> str | None
     return value
 
 
-def validate_details(account: Account, details: DetailsForm) -> dict[str, object]:
+def validate_details(account: Account, details: DetailsForm) -> dict[str, Any]:
     """The columns to store, or refused with every problem of the form at once."""
     if isinstance(details, IndividualDetailsForm):
         fields = _Fields("individual")
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "type": DetailsType.INDIVIDUAL,
             "full_name": fields.text("fullName", details.full_name, 100, required=True),
             **(_address(fields, "address", details.address) if details.address else {}),
