@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -14,18 +13,14 @@ DEPOSIT_USD = Decimal(1)
 
 
 @cache
-def _rates() -> tuple[date, dict[str, Decimal]]:
+def _rates() -> dict[str, Decimal]:
     raw = json.loads(resources.files("services").joinpath("data/usd_rates.json").read_text("utf-8"))
-    return date.fromisoformat(raw["asOf"]), {k: Decimal(v) for k, v in raw["rates"].items()}
-
-
-def rates_as_of() -> date:
-    return _rates()[0]
+    return {k: Decimal(v) for k, v in raw["rates"].items()}
 
 
 def verification_deposit(currency: str) -> Money:
     """1 USD converted, rounded half-up to the currency's ISO 4217 minor digits."""
-    rate = _rates()[1].get(currency)
+    rate = _rates().get(currency)
     if rate is None:
         raise LookupError(f"usd_rates.json has no rate for {currency}")
     return Money.of(DEPOSIT_USD * rate, currency)

@@ -167,7 +167,7 @@ async def test_readyz_is_503_while_the_database_does_not_answer(
         "postgres://postgres@127.0.0.1:1/onramp" if is_postgres else f"sqlite://{tmp_path}"
     )
     async with (
-        app_factory(database_url=unreachable, truncate=False) as app,
+        app_factory(database_url=unreachable, truncate=False, jobs=False) as app,
         http_client(app) as client,
     ):
         ready = await client.get("/readyz")

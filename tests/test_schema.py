@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from api import cli
 from resolvers.errors import RefusalsAsErrors
 from resolvers.schema import export_sdl, schema
 
@@ -20,16 +21,9 @@ def test_schema_graphql_is_what_the_code_exports() -> None:
     assert committed == export_sdl(), "run `onramp export-schema > schema.graphql`"
 
 
-def test_export_schema_command_prints_the_sdl() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "api", "export-schema"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert result.stdout == export_sdl()
+def test_export_schema_command_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(cli.parser().parse_args(["export-schema"])) == 0
+    assert capsys.readouterr().out == export_sdl()
 
 
 def test_schema_keeps_the_contract() -> None:
