@@ -111,19 +111,15 @@ class Accounts:
                 "Choose one of the countries or regions on the list.",
                 "regionCode",
             )
-        with problems.collecting():
-            _check_password_policy(password, "password")
-        email: EmailAddress | None = None
-        checked: Checked | None = None
-        with problems.collecting():
-            email = parse_email(raw_email)
-            checked = await self.codes.check(
-                CodePurpose.REGISTRATION, email.key, kind, email_code, "emailCode"
-            )
-        problems.refuse_if_any()
-        assert region is not None
-        assert email is not None
-        assert checked is not None
+        email, checked = await self._check_code_and_password(
+            problems,
+            CodePurpose.REGISTRATION,
+            raw_email,
+            kind,
+            (email_code, "emailCode"),
+            (password, "password"),
+        )
+        assert region is not None  # else refused above
 
         password_hash = await self.passwords.hash(password)
         try:
@@ -197,19 +193,14 @@ class Accounts:
     async def reset_password(
         self, raw_email: str, kind: AccountKind, code: str, new_password: str
     ) -> None:
-        problems = Problems()
-        with problems.collecting():
-            _check_password_policy(new_password, "newPassword")
-        email: EmailAddress | None = None
-        checked: Checked | None = None
-        with problems.collecting():
-            email = parse_email(raw_email)
-            checked = await self.codes.check(
-                CodePurpose.PASSWORD_RESET, email.key, kind, code, "code"
-            )
-        problems.refuse_if_any()
-        assert email is not None
-        assert checked is not None
+        email, checked = await self._check_code_and_password(
+            Problems(),
+            CodePurpose.PASSWORD_RESET,
+            raw_email,
+            kind,
+            (code, "code"),
+            (new_password, "newPassword"),
+        )
 
         password_hash = await self.passwords.hash(new_password)
         async with in_transaction():
@@ -231,6 +222,27 @@ class Accounts:
         except Refused:
             return None
         return await Account.get_or_none(email=email.key, kind=kind)
+
+    async def _check_code_and_password(
+        self,
+        problems: Problems,
+        purpose: CodePurpose,
+        raw_email: str,
+        kind: AccountKind,
+        code: tuple[str, str],
+        password: tuple[str, str],
+    ) -> tuple[EmailAddress, Checked]:
+        """The address and its passed code; refused with every problem of the form at once
+        (those already in `problems` too). `code` and `password` are (value, field) pairs."""
+        with problems.collecting():
+            _check_password_policy(*password)
+        passed: tuple[EmailAddress, Checked] | None = None
+        with problems.collecting():
+            email = parse_email(raw_email)
+            passed = email, await self.codes.check(purpose, email.key, kind, *code)
+        problems.refuse_if_any()
+        assert passed is not None  # else refused above
+        return passed
 
     async def _sent(self, email: EmailAddress, caller: Caller) -> Sent:
         return Sent(
