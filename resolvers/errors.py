@@ -16,6 +16,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from resolvers.enums import ErrorCode
+from resolvers.text_inputs import check_text_arguments
 from services.problems import Problem, Refused
 
 
@@ -44,7 +45,11 @@ def user_errors(problems: Iterable[Problem]) -> list[UserError]:
 
 
 class RefusalsAsErrors(FieldExtension):
-    """Answers a service's refusal with the field's payload type, carrying its problems."""
+    """Answers a service's refusal with the field's payload type, carrying its problems.
+
+    Every text argument is checked first (`resolvers/text_inputs.py`): nothing runs on
+    input with control or text-direction characters.
+    """
 
     payload: Callable[..., Any]
 
@@ -58,6 +63,7 @@ class RefusalsAsErrors(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
     ) -> Any:
         try:
+            check_text_arguments(kwargs, info.schema.config.name_converter)
             return await next_(source, info, **kwargs)
         except Refused as refused:
             return self.payload(errors=user_errors(refused.problems))

@@ -19,6 +19,7 @@ from resolvers.enums import ServiceTicketStatus
 from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id, own_rows
 from resolvers.session import require_account
+from resolvers.text_inputs import MULTILINE
 
 
 @strawberry.type(name="ServiceTicket")
@@ -69,7 +70,7 @@ class ServiceTicketPayload:
 @strawberry.input
 class SubmitServiceTicketInput:
     subject: str
-    description: str
+    description: str = strawberry.field(metadata=MULTILINE)
     card_binding_attempt_id: strawberry.ID | None = strawberry.field(
         default=None,
         description=(

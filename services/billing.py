@@ -33,6 +33,7 @@ from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
+from services.text import check_text
 
 log = logging.getLogger("onramp.billing")
 
@@ -99,7 +100,7 @@ class Billing:
     ) -> UsageRecord:
         currency = _currency(account)
         amount = parse_amount(raw_amount, currency)
-        text = description.strip()
+        text = check_text(description, "description").strip()
         if not 1 <= len(text) <= 200:
             raise Refused.because(
                 ProblemCode.INVALID_INPUT,
