@@ -1,9 +1,18 @@
-"""The GraphQL endpoint: Strawberry over HTTP and both websocket subprotocols."""
+"""The GraphQL endpoint: Strawberry over HTTP and both websocket subprotocols.
+
+A request that is not a GraphQL request (a body that is not UTF-8 JSON, JSON that is not an
+object, nesting too deep to read) answers 400 with a JSON error that names the problem,
+never a 500, and the connection stays open for the next request.
+"""
 
 from __future__ import annotations
 
+import json
+
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
@@ -24,6 +33,29 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
             allowed_origins=settings.origins,
         )
         self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refused:
+            response = bad_request(refused.status_code, refused.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            decoded = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+        except RecursionError:
+            raise HTTPException(400, "The JSON body is nested too deeply.") from None
+        except ValueError:  # not JSON, or not UTF-8
+            raise HTTPException(400, "The body is not JSON in UTF-8.") from None
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(
+                400, "The body must be a JSON object with `query` (and `variables`)."
+            )
+        return decoded
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -57,3 +89,11 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
         if session is not None:
             context.request.app.state.sockets.add(session.id, context.request)
         return UnsetType()
+
+
+def bad_request(status: int, reason: str) -> JSONResponse:
+    """A refusal of the request itself, in the shape of a GraphQL response."""
+    return JSONResponse(
+        {"errors": [{"message": reason, "extensions": {"code": "BAD_REQUEST"}}]},
+        status_code=status,
+    )

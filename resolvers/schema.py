@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -71,6 +72,33 @@ def _request_id(execution_context: ExecutionContext | None) -> str:
     return getattr(context, "request_id", "-")
 
 
+class RequireOperationName(SchemaExtension):
+    """A document with several operations runs only the one `operationName` names.
+
+    Strawberry would otherwise run the first one; the GraphQL spec makes it an error.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # Strawberry keeps the name the request gave apart from the one it infers.
+        given = getattr(context, "_provided_operation_name", None)
+        if given is None and document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "The document holds several operations: name the one to run "
+                            "in operationName.",
+                            extensions={"code": "OPERATION_NAME_REQUIRED"},
+                        )
+                    ],
+                )
+        yield
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Replaces unexpected errors by a generic one that carries the request id to quote."""
 
@@ -111,6 +139,7 @@ def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        RequireOperationName,
         MaskUnexpectedErrors,
     ]
 

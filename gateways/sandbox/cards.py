@@ -7,12 +7,22 @@ approval on the bank page.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from stdnum import luhn
 
 from gateways.port import Brand
+from services.text import is_clean_text
+
+T = TypeVar("T")
+MAX_BODY = 4096
+# ASCII digits only: other scripts' digits would give the same card another fingerprint.
+_NUMBER = re.compile(r"^[0-9]{12,19}$")
+_CVC = re.compile(r"^[0-9]{3,4}$")
 
 # What follows an approval on the bank page, by test card (the contract's table).
 BEHAVIOR = {
@@ -75,9 +85,42 @@ def brand_of(number: str) -> Brand | None:
     return None
 
 
+def parse_card_fields(body: bytes) -> CardFields:
+    """The tokenizer's request: a JSON object whose every field has exactly its JSON type."""
+    if len(body) > MAX_BODY:
+        raise CardError("invalid_request", "Send the card fields as a small JSON object.", "")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise CardError("invalid_request", "Send the card fields as a JSON object.", "") from None
+    if not isinstance(data, dict):
+        raise CardError("invalid_request", "Send the card fields as a JSON object.", "")
+    holder = _typed(data, "holderName", str, "")
+    if not is_clean_text(holder):
+        raise CardError(
+            "invalid_request", "The name on the card has characters it cannot hold.", "holderName"
+        )
+    return CardFields(
+        number=_typed(data, "number", str, ""),
+        exp_month=_typed(data, "expMonth", int, 0),
+        exp_year=_typed(data, "expYear", int, 0),
+        cvc=_typed(data, "cvc", str, ""),
+        holder_name=holder,
+    )
+
+
+def _typed(data: dict[str, Any], name: str, kind: type[T], missing: T) -> T:
+    value = data.get(name, missing)
+    # bool is an int in Python but not in JSON; 12.5, Infinity and 1e400 are not integers.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        expected = "a whole number" if kind is int else "a string"
+        raise CardError("invalid_request", f"{name} must be {expected}.", name)
+    return value
+
+
 def check_card(fields: CardFields, today: datetime) -> Brand:
-    number = "".join(ch for ch in fields.number if not ch.isspace() and ch != "-")
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn.is_valid(number):
+    number = fields.number.replace(" ", "").replace("-", "")
+    if not _NUMBER.match(number) or not luhn.is_valid(number):
         raise CardError("incorrect_number", "The card number is not correct.", "number")
     brand = brand_of(number)
     if brand is None:
@@ -93,7 +136,7 @@ def check_card(fields: CardFields, today: datetime) -> Brand:
     ):
         raise CardError("invalid_expiry", "The expiry date is not valid.", "expMonth")
     cvc_length = 4 if brand is Brand.AMEX else 3
-    if not (fields.cvc.isdigit() and len(fields.cvc) == cvc_length):
+    if not (_CVC.match(fields.cvc) and len(fields.cvc) == cvc_length):
         raise CardError("invalid_cvc", f"The security code has {cvc_length} digits.", "cvc")
     if not fields.holder_name.strip():
         raise CardError("missing_holder_name", "Enter the name on the card.", "holderName")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -12,7 +11,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from gateways.port import VerificationState
-from gateways.sandbox.cards import CardError, CardFields
+from gateways.sandbox.cards import MAX_BODY, CardError, parse_card_fields
 from services.money import Money
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ PAGE_HEADERS = {
     "cache-control": "no-store",
     "referrer-policy": "no-referrer",
 }
-MAX_BODY = 4096
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -54,20 +52,10 @@ async def _tokenize(gateway: SandboxGateway, request: Request) -> Response:
     client_ip = request.client.host if request.client else "unknown"
     if await gateway.limiter.acquire((gateway.tokenizations_per_ip, client_ip)) is not None:
         return _error(429, "rate_limited", "Too many cards were entered. Try again later.")
-    body = await request.body()
     try:
-        if len(body) > MAX_BODY:
-            raise ValueError
-        data = json.loads(body)
-        fields = CardFields(
-            number=str(data.get("number", "")),
-            exp_month=int(data.get("expMonth", 0)),
-            exp_year=int(data.get("expYear", 0)),
-            cvc=str(data.get("cvc", "")),
-            holder_name=str(data.get("holderName", "")),
-        )
-    except (ValueError, TypeError, AttributeError):
-        return _error(400, "invalid_request", "Send the card fields as a JSON object.")
+        fields = parse_card_fields(await request.body())
+    except CardError as error:
+        return _error(400, error.code, error.message, error.field or None)
     try:
         method = await gateway.tokenize(fields)
     except CardError as error:
