@@ -20,13 +20,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.dev_outbox import outbox_html, outbox_json
 from api.graphql import OnrampGraphQL
 from api.health import healthz, readyz
-from api.observability import RequestIdMiddleware
+from api.observability import AccessLogMiddleware, RequestIdMiddleware
 from api.settings import Settings
 from api.sockets import SocketRegistry
 from api.webhooks import payment_webhook
 from gateways.port import Brand, PaymentGateway
 from gateways.registry import GatewayConfig, GatewayHost, build_gateway
-from models.config import tortoise_config
+from models.config import prepare_sqlite_file, tortoise_config
 from services.accounts import LoginPolicy
 from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
@@ -148,6 +148,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        prepare_sqlite_file(settings.database_url)
         services = build_runtime(settings, core, app.state.redis)
         app.state.services = services
         try:
@@ -172,6 +173,7 @@ def create_app(
         # Only addresses named in ONRAMP_TRUSTED_PROXIES may speak for the client's address.
         Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or []),
         Middleware(RequestIdMiddleware),
+        Middleware(AccessLogMiddleware),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.origins,

@@ -31,21 +31,29 @@ def http_credential(request: HTTPConnection, settings: Settings) -> str | None:
         return None
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return None
+    return cookie if origin_allowed(request, settings) else None
+
+
+def origin_allowed(request: HTTPConnection, settings: Settings) -> bool:
+    """No Origin (not a browser's cross-origin call), or one of ours."""
     origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") not in settings.origins:
-        return None
-    return cookie
+    return origin is None or origin.rstrip("/") in settings.origins
 
 
 class SessionCookie:
-    """Sets and clears the session cookie on the response an operation is building."""
+    """Sets and clears the session cookie on the response an operation is building.
 
-    def __init__(self, response: Response | None, settings: Settings) -> None:
+    A sign-in from a page of another origin still gets its token in the body, but no
+    cookie: a cookie set for such a page would ride along on its later requests.
+    """
+
+    def __init__(self, response: Response | None, settings: Settings, *, allowed: bool) -> None:
         self.response = response
         self.settings = settings
+        self.allowed = allowed
 
     def set(self, token: str, expires_at: datetime) -> None:
-        if self.response is None or not hasattr(self.response, "set_cookie"):
+        if not self.allowed or self.response is None or not hasattr(self.response, "set_cookie"):
             return
         self.response.set_cookie(
             self.settings.session_cookie_name,

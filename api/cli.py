@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         proxy_headers=False,  # the app applies ONRAMP_TRUSTED_PROXIES itself
         log_config=None,
+        access_log=False,  # the app logs each request itself, by route, never by raw path
     )
     return 0
 
@@ -37,10 +38,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from models.migrate import apply_migrations
 
-    if settings.database_url.startswith("sqlite://./var/"):
-        from api.settings import VAR_DIR
-
-        VAR_DIR.mkdir(exist_ok=True)
     asyncio.run(apply_migrations(settings.database_url))
     print("onramp: database is up to date")
     return 0

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
 
-from api.auth import SessionCookie, bearer_token, http_credential
+from api.auth import SessionCookie, bearer_token, http_credential, origin_allowed
 from api.settings import Settings
 from resolvers.context import RequestContext
 from resolvers.schema import schema
@@ -72,7 +72,9 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
             services=request.app.state.services,
             token=http_credential(request, self.settings) if isinstance(request, Request) else None,
             cookie=SessionCookie(
-                response if isinstance(response, Response) else None, self.settings
+                response if isinstance(response, Response) else None,
+                self.settings,
+                allowed=origin_allowed(request, self.settings),
             ),
             remember_session=is_http,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 
@@ -49,13 +50,54 @@ class RequestIdMiddleware:
             _request_id.reset(token)
 
 
+access_log = logging.getLogger("onramp.access")
+
+
+class AccessLogMiddleware:
+    """One line per HTTP request: method, route, status, duration and client address.
+
+    The route is the matched template (`/sandbox/bank/{token}`), never the path itself: a
+    path may carry a secret, such as the bank page's single-use token.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets when the app fails before answering
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "(no route)"
+            client = scope.get("client")
+            access_log.info(
+                "%s %s %s %.1fms %s",
+                scope.get("method", "-"),
+                route,
+                status,
+                (time.perf_counter() - started) * 1000,
+                client[0] if client else "-",
+            )
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
 
 
-QUIET_LOGGERS = ("tortoise", "tortoise.db_client", "aiosqlite", "asyncpg")
+QUIET_LOGGERS = ("tortoise", "tortoise.db_client", "aiosqlite", "asyncpg", "httpx", "httpcore")
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -67,6 +109,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Their debug lines carry SQL parameters: message bodies, codes, hashes. Never log them.
+    # Their debug lines carry SQL parameters (message bodies, codes, hashes) and httpx's info
+    # lines whole URLs (a provider's webhook URL may hold a key). Never log them.
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -188,7 +188,7 @@ def _development_secret() -> bytes:
         return SECRET_KEY_FILE.read_bytes().strip()
     except FileNotFoundError:
         pass
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()
     # O_EXCL: when two processes start at once, the second reads what the first wrote.
     try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 MODEL_MODULES = [
@@ -32,6 +34,23 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def prepare_sqlite_file(db_url: str) -> None:
+    """Creates a SQLite database file readable by its owner alone (0600) before SQLite does.
+
+    SQLite gives its -wal and -shm files the permissions of the database file, so they are
+    private too; a folder it needs is created 0700. Other URLs are left alone.
+    """
+    if not db_url.startswith("sqlite://"):
+        return
+    name = db_url.removeprefix("sqlite://").split("?", 1)[0]
+    if not name or name == ":memory:":
+        return
+    path = Path(name)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # Read by `tortoise makemigrations` through [tool.tortoise] in pyproject.toml.

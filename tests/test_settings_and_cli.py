@@ -133,3 +133,45 @@ def test_migrate_creates_the_database_and_is_idempotent(tmp_path) -> None:
         result = _onramp("migrate", env=env, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "onramp.sqlite3").is_file()
+
+
+SERVE_AND_WRITE = """
+import asyncio, os, stat
+from asgi_lifespan import LifespanManager
+import httpx
+from api.app import create_app
+
+async def main():
+    app = create_app()
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+            query = 'mutation { sendRegistrationCode(input: {email: "a@example.com"}) '
+            query += "{ __typename } }"
+            await c.post("/graphql", json={"query": query})
+        for name in sorted(os.listdir("var")):
+            print(name, oct(stat.S_IMODE(os.stat(os.path.join("var", name)).st_mode)))
+    print("var", oct(stat.S_IMODE(os.stat("var").st_mode)))
+
+asyncio.run(main())
+"""
+
+
+def test_database_files_under_var_are_private_like_the_secret_key(tmp_path) -> None:
+    env = _clean_env(PYTHONPATH=str(ROOT))
+    assert _onramp("migrate", env=env, cwd=tmp_path).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_WRITE],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    modes = dict(line.split() for line in result.stdout.splitlines())
+    assert modes.pop("var") == "0o700"
+    assert "onramp.sqlite3" in modes
+    assert "secret.key" in modes
+    assert set(modes.values()) == {"0o600"}, modes

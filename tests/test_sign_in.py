@@ -188,6 +188,18 @@ async def test_the_cookie_signs_in_a_json_post_from_an_allowed_origin(app, clien
     assert foreign["data"]["me"] is None
 
 
+async def test_a_sign_in_from_a_foreign_origin_gets_no_cookie(app, client) -> None:
+    gql = GraphQLClient(client)
+    await sign_up(gql, app, EMAIL)
+    query = """mutation($input: LoginInput!) { login(input: $input) { session { token } } }"""
+    variables = {"input": {"email": EMAIL, "password": PASSWORD}}
+    foreign = await gql.post(query, variables, origin="https://evil.test")
+    allowed = await gql.post(query, variables, origin="https://app.example.test")
+    assert foreign.json()["data"]["login"]["session"]["token"]
+    assert "set-cookie" not in foreign.headers
+    assert allowed.headers["set-cookie"].startswith("onramp_session=")
+
+
 async def test_a_present_authorization_header_is_the_only_credential(app, client) -> None:
     gql = GraphQLClient(client)
     token = await sign_up(gql, app, EMAIL)

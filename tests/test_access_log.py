@@ -1,0 +1,58 @@
+"""One access line per request, naming the route and never a secret the path carries."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from api.observability import configure_logging
+from tests.conftest import GraphQLClient
+from tests.flows import answer_bank, bearer, bind, ready_for_card, tokenize
+
+
+async def test_the_bank_page_token_never_reaches_a_log_line(
+    app, gql: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    gql.headers = bearer(await ready_for_card(gql, app, "logs@example.com"))
+    card = (await tokenize(gql, "4242 4242 4242 4242")).json()["id"]
+    attempt = (await bind(gql, card, "log-key"))["attempt"]
+    redirect_url = attempt["nextAction"]["redirectUrl"]
+    bank_token = redirect_url.rsplit("/", 1)[1]
+
+    with caplog.at_level(logging.INFO):
+        answered = await answer_bank(gql, redirect_url, "approve")
+        again = await gql.http.get(redirect_url.removeprefix("http://testserver.local"))
+
+    assert answered.status_code in (200, 303)
+    assert again.status_code == 410
+    # httpx's own lines are this test's client speaking; the server keeps httpx quiet.
+    lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert not [line for line in lines if bank_token in line]
+    access = [r.getMessage() for r in caplog.records if r.name == "onramp.access"]
+    assert any(line.startswith("GET /sandbox/bank/{token} 200 ") for line in access), access
+    assert any(line.startswith("POST /sandbox/bank/{token} ") for line in access), access
+    assert any(line.startswith("GET /sandbox/bank/{token} 410 ") for line in access), access
+
+
+async def test_every_request_gets_one_access_line(client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="onramp.access"):
+        await client.get("/healthz")
+        await client.get("/no/such/page/secret-in-path")
+    access = [r.getMessage() for r in caplog.records if r.name == "onramp.access"]
+    assert len(access) == 2
+    assert access[0].startswith("GET /healthz 200 ")
+    assert access[1].startswith("GET (no route) 404 ")
+    assert "secret-in-path" not in access[1]
+
+
+def test_the_loggers_that_would_print_secrets_are_kept_quiet() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging()
+        for name in ("httpx", "httpcore", "tortoise.db_client", "asyncpg", "aiosqlite"):
+            assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
