@@ -48,11 +48,11 @@ async def test_every_request_gets_one_access_line(client, caplog: pytest.LogCapt
 
 def test_the_loggers_that_would_print_secrets_are_kept_quiet() -> None:
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    handlers, level = root.handlers[:], root.level
     try:
         configure_logging()
         for name in ("httpx", "httpcore", "tortoise.db_client", "asyncpg", "aiosqlite"):
             assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
     finally:
-        root.handlers[:], _ = saved
-        root.setLevel(saved[1])
+        root.handlers[:] = handlers
+        root.setLevel(level)
