@@ -1,0 +1,61 @@
+"""Operations generated from the schema, signed in and not: never a 5xx, never an unexpected
+error. Bounded in examples, so it runs in CI; the schema's own validation rules apply."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from graphql import StringValueNode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema
+
+from resolvers.schema import export_sdl
+from tests.conftest import GraphQLClient, http_client
+from tests.flows import bearer, ready_for_card
+
+EXAMPLES = 300
+
+SCALARS = {
+    "Date": st.dates().map(lambda day: StringValueNode(value=day.isoformat())),
+    "DateTime": st.datetimes().map(lambda at: StringValueNode(value=at.isoformat() + "Z")),
+    "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
+        lambda amount: StringValueNode(value=str(amount))
+    ),
+}
+OPERATIONS = from_schema(export_sdl(), custom_scalars=SCALARS)
+
+
+async def test_generated_operations_never_fail_unexpectedly(app_factory) -> None:
+    async with app_factory(jobs=False) as app:
+        client = GraphQLClient(http_client(app))
+        token = await ready_for_card(client, app, "fuzz@example.com")
+        loop = asyncio.get_running_loop()
+
+        async def send(operation: str, signed_in: bool) -> tuple[int, Any]:
+            headers = bearer(token) if signed_in else {}
+            response = await client.http.post(
+                "/graphql", json={"query": operation}, headers=headers
+            )
+            return response.status_code, response.json() if response.status_code < 500 else None
+
+        # Hypothesis drives examples from a worker thread; each request runs on this loop,
+        # where the app lives.
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(operation=OPERATIONS, signed_in=st.booleans())
+        def check(operation: str, signed_in: bool) -> None:
+            status, body = asyncio.run_coroutine_threadsafe(
+                send(operation, signed_in), loop
+            ).result(timeout=30)
+            assert status < 500, operation
+            for error in body.get("errors") or []:
+                code = (error.get("extensions") or {}).get("code")
+                assert code != "INTERNAL_SERVER_ERROR", (operation, error)
+
+        await asyncio.to_thread(check)
