@@ -9,11 +9,14 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
@@ -134,11 +137,22 @@ class OnrampSchema(strawberry.Schema):
                 )
 
 
+# The limits' rule classes are built once: the validation cache is keyed by the rules, so
+# rules made afresh for every request would never let it hit.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+# Distinct documents remembered, parsed and validated; a public endpoint bounds them.
+CACHED_DOCUMENTS = 256
+
+
 def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         RequireOperationName,
         MaskUnexpectedErrors,
     ]

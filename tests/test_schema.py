@@ -10,7 +10,7 @@ import pytest
 
 from api import cli
 from resolvers.errors import RefusalsAsErrors
-from resolvers.schema import export_sdl, schema
+from resolvers.schema import CACHED_DOCUMENTS, export_sdl, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -57,3 +57,17 @@ def test_every_mutation_answers_refusals_in_its_payload() -> None:
     for field in mutation.fields:
         assert any(isinstance(e, RefusalsAsErrors) for e in field.extensions), field.name
         assert "errors" in {f.name for f in field.type.__strawberry_definition__.fields}
+
+
+async def test_a_repeated_document_is_parsed_and_validated_once() -> None:
+    """The limits' rules are built once, so the validation cache can hit (issue: speed)."""
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(CACHED_DOCUMENTS)
+    document = "{ passwordPolicy { minLength } __typename }"
+    await schema.execute(document)
+    hits = cache.cache_info().hits
+    for _ in range(3):
+        result = await schema.execute(document)
+        assert result.errors is None
+    assert cache.cache_info().hits == hits + 3
