@@ -148,25 +148,35 @@ class Accounts:
             email = None  # still counted, under the form it was typed in
         email_key = email.key if email else raw_email.strip().casefold()
         account_key, ip_key = f"email:{email_key}", f"ip:{caller.client_ip}"
-        waiting = await self.limiter.waiting_until(LOGIN, account_key, ip_key)
+        # Reserved before the hash and counted atomically: guesses sent at once are refused
+        # beyond the free ones, not all checked against the failures known before them.
+        waiting = await self.limiter.reserve_try(
+            LOGIN,
+            (account_key, self.login_policy.per_account),
+            (ip_key, self.login_policy.per_client_ip),
+        )
         if waiting is not None:
             raise Refused.because(
                 ProblemCode.RATE_LIMITED,
                 "Too many failed sign-ins. Wait a little, then try again.",
                 retry_after=waiting,
             )
-        account = await Account.get_or_none(email=email.key, kind=kind) if email else None
-        # Overlong passwords are never hashed, whoever they are for.
-        verified = len(password) <= POLICY.max_length and await self.passwords.verify(
-            account.password_hash if account else None, password
-        )
-        if account is None or not verified:
-            await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
-            await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
-            raise Refused.because(
-                ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+        try:
+            account = await Account.get_or_none(email=email.key, kind=kind) if email else None
+            # Overlong passwords are never hashed, whoever they are for.
+            verified = len(password) <= POLICY.max_length and await self.passwords.verify(
+                account.password_hash if account else None, password
             )
-        await self.limiter.forget_failures(LOGIN, account_key)
+            if account is None or not verified:
+                # Recorded before the try is released, so no later try misses it.
+                await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
+                await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
+                raise Refused.because(
+                    ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+                )
+            await self.limiter.forget_failures(LOGIN, account_key)
+        finally:
+            await self.limiter.release_try(LOGIN, account_key, ip_key)
         if self.passwords.needs_rehash(account.password_hash):
             account.password_hash = await self.passwords.hash(password)
             await account.save(update_fields=["password_hash"])
