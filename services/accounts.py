@@ -81,7 +81,7 @@ class Accounts:
         self, raw_email: str, kind: AccountKind, caller: Caller
     ) -> Sent:
         email = parse_email(raw_email)
-        await self.codes.allow_send(email.key, caller.client_ip)
+        await self.codes.allow_send(email.canonical, caller.client_ip)
         if await Account.exists(email=email.key, kind=kind):
             # The owner learns of the attempt; the caller learns nothing.
             message = messages.account_exists(
@@ -189,7 +189,7 @@ class Accounts:
         self, raw_email: str, kind: AccountKind, caller: Caller, *, by_security_phone: bool
     ) -> Sent:
         email = parse_email(raw_email)
-        await self.codes.allow_send(email.key, caller.client_ip)
+        await self.codes.allow_send(email.canonical, caller.client_ip)
         account = await Account.get_or_none(email=email.key, kind=kind)
         if account is not None and by_security_phone:
             await self.phones.send_reset_code(account, email.key, caller.client_ip)
@@ -257,7 +257,9 @@ class Accounts:
     async def _sent(self, email: EmailAddress, caller: Caller) -> Sent:
         return Sent(
             expires_at=self.codes.expires_at(),
-            resend_available_at=await self.codes.resend_available_at(email.key, caller.client_ip),
+            resend_available_at=await self.codes.resend_available_at(
+                email.canonical, caller.client_ip
+            ),
         )
 
 
