@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, AccountKind
 from models.codes import CodePurpose
+from models.outbox import Channel
 from services import messages
 from services.clock import Clock
 from services.codes import Checked, Codes, Sent
@@ -82,15 +83,18 @@ class Accounts:
     ) -> Sent:
         email = parse_email(raw_email)
         await self.codes.allow_send(email.canonical, caller.client_ip)
+        # Both branches issue a code and write one message, by the same statements: neither
+        # the answer nor the time it takes tells whether the address holds an account.
         if await Account.exists(email=email.key, kind=kind):
             # The owner learns of the attempt; the caller learns nothing.
+            await self.codes.issue_decoy(CodePurpose.REGISTRATION, email.key)
             message = messages.account_exists(
                 kind, self.link("sign-in"), self.link("forgot-password")
             )
-            await self.outbox.send_email(email.display, message)
         else:
             code = await self.codes.issue(CodePurpose.REGISTRATION, email.key, kind)
-            await self.outbox.send_email(email.display, messages.registration_code(code, kind))
+            message = messages.registration_code(code, kind)
+        await self.outbox.send_email(email.display, message)
         return await self._sent(email, caller)
 
     async def register(
@@ -191,13 +195,18 @@ class Accounts:
         email = parse_email(raw_email)
         await self.codes.allow_send(email.canonical, caller.client_ip)
         account = await Account.get_or_none(email=email.key, kind=kind)
-        if account is not None and by_security_phone:
+        # Every branch issues a code and writes one message row (a decoy for nobody), by the
+        # same statements: neither the answer nor its time tells whether the account exists.
+        if by_security_phone:
             await self.phones.send_reset_code(account, email.key, caller.client_ip)
         elif account is not None:
             code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email.key, kind)
             await self.outbox.send_email(
                 account.email_display, messages.password_reset_code(code, kind)
             )
+        else:
+            await self.codes.issue_decoy(CodePurpose.PASSWORD_RESET, email.key)
+            await self.outbox.write_decoy(Channel.EMAIL)
         return await self._sent(email, caller)
 
     async def reset_password(
