@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/onramp_test
 
-.PHONY: run test test-postgres typecheck format install
+.PHONY: run test test-postgres typecheck format install bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -32,6 +32,10 @@ test: $(STAMP)
 
 test-postgres: $(STAMP)
 	ONRAMP_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -q
+
+# Not part of `test`: medians of answer times, existing vs unknown email (see README).
+bench: $(STAMP)
+	$(BIN)/python -m bench.enumeration_timing
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, AccountKind
 from models.codes import CodePurpose
+from models.outbox import Channel
 from services import messages
 from services.clock import Clock
 from services.codes import Checked, Codes, Sent
@@ -81,16 +82,19 @@ class Accounts:
         self, raw_email: str, kind: AccountKind, caller: Caller
     ) -> Sent:
         email = parse_email(raw_email)
-        await self.codes.allow_send(email.key, caller.client_ip)
+        await self.codes.allow_send(email.canonical, caller.client_ip)
+        # Both branches issue a code and write one message, by the same statements: neither
+        # the answer nor the time it takes tells whether the address holds an account.
         if await Account.exists(email=email.key, kind=kind):
             # The owner learns of the attempt; the caller learns nothing.
+            await self.codes.issue_decoy(CodePurpose.REGISTRATION, email.key)
             message = messages.account_exists(
                 kind, self.link("sign-in"), self.link("forgot-password")
             )
-            await self.outbox.send_email(email.display, message)
         else:
             code = await self.codes.issue(CodePurpose.REGISTRATION, email.key, kind)
-            await self.outbox.send_email(email.display, messages.registration_code(code, kind))
+            message = messages.registration_code(code, kind)
+        await self.outbox.send_email(email.display, message)
         return await self._sent(email, caller)
 
     async def register(
@@ -148,25 +152,35 @@ class Accounts:
             email = None  # still counted, under the form it was typed in
         email_key = email.key if email else raw_email.strip().casefold()
         account_key, ip_key = f"email:{email_key}", f"ip:{caller.client_ip}"
-        waiting = await self.limiter.waiting_until(LOGIN, account_key, ip_key)
+        # Reserved before the hash and counted atomically: guesses sent at once are refused
+        # beyond the free ones, not all checked against the failures known before them.
+        waiting = await self.limiter.reserve_try(
+            LOGIN,
+            (account_key, self.login_policy.per_account),
+            (ip_key, self.login_policy.per_client_ip),
+        )
         if waiting is not None:
             raise Refused.because(
                 ProblemCode.RATE_LIMITED,
                 "Too many failed sign-ins. Wait a little, then try again.",
                 retry_after=waiting,
             )
-        account = await Account.get_or_none(email=email.key, kind=kind) if email else None
-        # Overlong passwords are never hashed, whoever they are for.
-        verified = len(password) <= POLICY.max_length and await self.passwords.verify(
-            account.password_hash if account else None, password
-        )
-        if account is None or not verified:
-            await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
-            await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
-            raise Refused.because(
-                ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+        try:
+            account = await Account.get_or_none(email=email.key, kind=kind) if email else None
+            # Overlong passwords are never hashed, whoever they are for.
+            verified = len(password) <= POLICY.max_length and await self.passwords.verify(
+                account.password_hash if account else None, password
             )
-        await self.limiter.forget_failures(LOGIN, account_key)
+            if account is None or not verified:
+                # Recorded before the try is released, so no later try misses it.
+                await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
+                await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
+                raise Refused.because(
+                    ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+                )
+            await self.limiter.forget_failures(LOGIN, account_key)
+        finally:
+            await self.limiter.release_try(LOGIN, account_key, ip_key)
         if self.passwords.needs_rehash(account.password_hash):
             account.password_hash = await self.passwords.hash(password)
             await account.save(update_fields=["password_hash"])
@@ -179,15 +193,20 @@ class Accounts:
         self, raw_email: str, kind: AccountKind, caller: Caller, *, by_security_phone: bool
     ) -> Sent:
         email = parse_email(raw_email)
-        await self.codes.allow_send(email.key, caller.client_ip)
+        await self.codes.allow_send(email.canonical, caller.client_ip)
         account = await Account.get_or_none(email=email.key, kind=kind)
-        if account is not None and by_security_phone:
+        # Every branch issues a code and writes one message row (a decoy for nobody), by the
+        # same statements: neither the answer nor its time tells whether the account exists.
+        if by_security_phone:
             await self.phones.send_reset_code(account, email.key, caller.client_ip)
         elif account is not None:
             code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email.key, kind)
             await self.outbox.send_email(
                 account.email_display, messages.password_reset_code(code, kind)
             )
+        else:
+            await self.codes.issue_decoy(CodePurpose.PASSWORD_RESET, email.key)
+            await self.outbox.write_decoy(Channel.EMAIL)
         return await self._sent(email, caller)
 
     async def reset_password(
@@ -247,7 +266,9 @@ class Accounts:
     async def _sent(self, email: EmailAddress, caller: Caller) -> Sent:
         return Sent(
             expires_at=self.codes.expires_at(),
-            resend_available_at=await self.codes.resend_available_at(email.key, caller.client_ip),
+            resend_available_at=await self.codes.resend_available_at(
+                email.canonical, caller.client_ip
+            ),
         )
 
 

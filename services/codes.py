@@ -23,6 +23,9 @@ from services.ratelimit import RateLimiter, Rule
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+# The scope of a code issued for nobody: no check asks for it (scopes are an account kind or
+# an account id), so it can never pass.
+DECOY_SCOPE = "decoy"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,11 @@ class Codes:
                 expires_at=now + CODE_TTL,
             )
         return code
+
+    async def issue_decoy(self, purpose: CodePurpose, destination: str) -> None:
+        """Issues a code that no check will ever find, with the statements of a real one: a
+        request for nobody then does the same work as one for an account."""
+        await self.issue(purpose, destination, DECOY_SCOPE)
 
     def expires_at(self) -> datetime:
         return self.clock.now() + CODE_TTL

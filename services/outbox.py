@@ -29,6 +29,8 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 POLL_INTERVAL_S = 5.0
 BATCH = 20
 REDACTED = "[redacted after delivery]"
+# The kind of a row written for nobody: held, so never delivered, and never listed.
+DECOY_KIND = "decoy"
 
 
 class EmailSender(Protocol):
@@ -111,8 +113,20 @@ class Outbox:
         self._wake.set()
         return row
 
+    async def write_decoy(self, channel: Channel) -> None:
+        """A row in place of a message to nobody, written by the same INSERT as a real one,
+        so that a request for an address without an account does the same work."""
+        await OutboxMessage.create(
+            channel=channel,
+            kind=DECOY_KIND,
+            recipient="",
+            body="",
+            status=DeliveryStatus.HELD,
+            next_attempt_at=self.clock.now(),
+        )
+
     async def latest(self, limit: int) -> list[OutboxMessage]:
-        return await OutboxMessage.all().order_by("-created_at").limit(limit)
+        return await OutboxMessage.exclude(kind=DECOY_KIND).order_by("-created_at").limit(limit)
 
     async def deliver_due(self, batch: int = BATCH) -> int:
         """Claims and sends what is due; returns how many it claimed."""

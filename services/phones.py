@@ -10,6 +10,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 
 from models.accounts import Account
 from models.codes import CodePurpose
+from models.outbox import Channel
 from services import messages
 from services.clock import Clock
 from services.codes import Codes, Sent
@@ -202,17 +203,48 @@ class Phones:
         await self.after_step(account)
         return account
 
-    async def send_reset_code(self, account: Account, email_key: str, client_ip: str) -> None:
-        """Texts a password-reset code to the security phone, within the SMS budgets."""
-        if account.security_phone_e164 is None or account.security_phone_region is None:
-            return
-        phone = PhoneNumber(account.security_phone_e164, account.security_phone_region)
+    async def send_reset_code(
+        self, account: Account | None, email_key: str, client_ip: str
+    ) -> None:
+        """Texts a password-reset code to the security phone, within the SMS budgets.
+
+        With nothing to text (no account, no security phone, a budget spent) it does the same
+        work for a decoy and says nothing: the caller's answer, and its time, must not change.
+        """
+        phone = _security_phone(account)
         try:
-            await self.allow_sms(account, phone, client_ip)
+            if account is not None and phone is not None:
+                await self.allow_sms(account, phone, client_ip)
+            else:
+                await self._allow_decoy_sms(email_key, client_ip)
         except Refused:
-            return  # over an SMS budget: the caller's answer must not change, so say nothing
-        code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email_key, account.kind)
-        await self.outbox.send_sms(phone.e164, messages.password_reset_sms(code))
+            phone = None
+        if account is not None and phone is not None:
+            code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email_key, account.kind)
+            await self.outbox.send_sms(phone.e164, messages.password_reset_sms(code))
+        else:
+            await self.codes.issue_decoy(CodePurpose.PASSWORD_RESET, email_key)
+            await self.outbox.write_decoy(Channel.SMS)
+
+    async def _allow_decoy_sms(self, email_key: str, client_ip: str) -> None:
+        """The counts of `allow_sms`, on keys of their own but the caller's IP: a reset by
+        phone costs the IP the same whether or not there is a phone to text."""
+        decoy = f"decoy:{email_key}"
+        await self.codes.allow_send(
+            decoy,
+            client_ip,
+            (self.sms_limits.per_account, decoy),
+            (self.sms_limits.per_country, "decoy"),
+            (self.sms_limits.overall, "decoy"),
+        )
+
+
+def _security_phone(account: Account | None) -> PhoneNumber | None:
+    if account is None or account.security_phone_e164 is None:
+        return None
+    if account.security_phone_region is None:
+        return None
+    return PhoneNumber(account.security_phone_e164, account.security_phone_region)
 
 
 def _cloud_first() -> Refused:

@@ -17,6 +17,10 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from services.clock import Clock, SystemClock
 from services.jobs import backoff
 
+# How long a reserved sign-in try may stay unsettled (its process died mid-check, say) before
+# its reservation lapses; a check takes milliseconds.
+TRY_LEASE_S = 60
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -94,13 +98,49 @@ class RateLimiter:
     # processes failing at once never add to each other's value.
 
     async def waiting_until(self, name: str, *keys: str) -> datetime | None:
-        now_ms = self.clock.now().timestamp() * 1000
         until_ms = 0
         for key in keys:
             failures = await self.storage.get(f"{name}:fail:{key}")
-            if failures > 0:
-                until_ms = max(until_ms, await self.storage.get(f"{name}:wait:{key}:{failures}"))
-        return _at(until_ms / 1000) if until_ms > now_ms else None
+            until_ms = max(until_ms, await self._wait_ends_ms(name, key, failures))
+        return _at(until_ms / 1000) if until_ms > self.clock.now().timestamp() * 1000 else None
+
+    async def _wait_ends_ms(self, name: str, key: str, failures: int) -> int:
+        return await self.storage.get(f"{name}:wait:{key}:{failures}") if failures > 0 else 0
+
+    # A try is reserved before the password is hashed (`...:busy:<key>`, counted up, and down
+    # again once its failure is recorded), so that guesses sent at once cannot all pass a look
+    # at the failures recorded so far: only the free failures may be in flight together, and
+    # past them a try runs alone, after the wait that the failures before it earned.
+
+    async def reserve_try(self, name: str, *checks: tuple[str, BackoffPolicy]) -> datetime | None:
+        """Reserves one try under every key, or reserves nothing and says when to come back.
+
+        A granted try must be settled: `record_failure` if it failed, then `release_try`.
+        """
+        now_ms = self.clock.now().timestamp() * 1000
+        until_ms = 0.0
+        # The atomic count comes first: of two tries at once, the later one counts the earlier.
+        tickets = [await self.storage.incr(f"{name}:busy:{key}", TRY_LEASE_S) for key, _ in checks]
+        for (key, policy), in_flight in zip(checks, tickets, strict=True):
+            # Read after the count: a try that ended since shows as a failure (recorded before
+            # its release), so none is missed.
+            failures = await self.storage.get(f"{name}:fail:{key}")
+            wait_ends_ms = await self._wait_ends_ms(name, key, failures)
+            if wait_ends_ms > now_ms:
+                until_ms = max(until_ms, wait_ends_ms)
+            elif in_flight > 1 and failures + in_flight > policy.free_failures:
+                # Not alone and past the free failures: a guess may go again at the earliest
+                # after the shortest wait of the policy, once those in flight have settled.
+                soonest_ms = policy.delay_after(policy.free_failures + 1) * 1000
+                until_ms = max(until_ms, math.ceil(now_ms + soonest_ms))
+        if until_ms > now_ms:
+            await self.release_try(name, *(key for key, _ in checks))
+            return _at(until_ms / 1000)
+        return None
+
+    async def release_try(self, name: str, *keys: str) -> None:
+        for key in keys:
+            await self.storage.incr(f"{name}:busy:{key}", TRY_LEASE_S, amount=-1)
 
     async def record_failure(self, name: str, key: str, policy: BackoffPolicy) -> None:
         failures = await self.storage.incr(f"{name}:fail:{key}", policy.memory_s)
