@@ -166,6 +166,7 @@ def create_app(
                         worker.cancel()
                     await asyncio.gather(*workers, return_exceptions=True)
         finally:
+            services.passwords.close()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
 
