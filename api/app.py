@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -116,6 +116,16 @@ def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Servic
     )
 
 
+def redis_client(settings: Settings) -> Redis | None:
+    """One pool of at most ONRAMP_REDIS_MAX_CONNECTIONS; a caller waits for a free one."""
+    if not settings.redis_url:
+        return None
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=settings.redis_max_connections, timeout=10
+    )
+    return Redis(connection_pool=pool)
+
+
 def background_jobs(services: Services) -> list[Job]:
     """Every periodic job of one process; each is safe to run in every process at once."""
     return [
@@ -147,7 +157,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.redis = redis_client(settings)
         prepare_sqlite_file(settings.database_url)
         services = build_runtime(settings, core, app.state.redis)
         app.state.services = services
@@ -167,6 +177,7 @@ def create_app(
                     await asyncio.gather(*workers, return_exceptions=True)
         finally:
             services.passwords.close()
+            await services.pubsub.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     database_url: str = "sqlite://./var/onramp.sqlite3"
     redis_url: str | None = None
+    # Publishes and rate limits share this pool; all subscriptions of a process share one
+    # more connection of their own.
+    redis_max_connections: int = Field(default=20, ge=2, le=10_000)
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     frontend_url: str | None = None

@@ -1,24 +1,38 @@
 """Publish/subscribe for live updates: in-process by default, Redis across processes.
 
 A subscriber is listening once `subscribe` has entered, so a caller can subscribe first and
-read the current state second without missing a change that falls between the two.
+read the current state second without missing a change that falls between the two. A
+message is a hint that something changed, never the state itself: a subscriber reacts to
+any message (RESYNC included) by reading the state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub as RedisPubSubConnection
+from redis.exceptions import RedisError
+
+log = logging.getLogger("onramp.pubsub")
+
+# Sent to local subscribers after the shared connection came back: read the state afresh.
+RESYNC = "resync"
+CONFIRM_TIMEOUT_S = 5.0
 
 
 class PubSub(Protocol):
     async def publish(self, channel: str, message: str) -> None: ...
 
     def subscribe(self, *channels: str) -> AbstractAsyncContextManager[asyncio.Queue[str]]: ...
+
+    async def aclose(self) -> None: ...
 
 
 class LocalPubSub:
@@ -42,38 +56,116 @@ class LocalPubSub:
                 if not self._queues[channel]:
                     del self._queues[channel]
 
+    async def aclose(self) -> None:
+        self._queues.clear()
+
 
 class RedisPubSub:
-    def __init__(self, redis: Redis) -> None:
+    """One Redis subscriber connection per process, fanned out to local subscribers.
+
+    Publishing goes through the client's pool; every subscription of the process shares one
+    subscriber connection, on which a channel is SUBSCRIBEd while it has a local listener.
+    When the connection drops, it is made again with a growing delay, every channel is
+    subscribed again, and each local subscriber is sent RESYNC: what was published while
+    Redis was away is lost, so a subscriber reads the state afresh.
+    """
+
+    def __init__(
+        self, redis: Redis, *, retry_base_s: float = 0.1, retry_cap_s: float = 5.0
+    ) -> None:
         self.redis = redis
+        self.retry_base_s = retry_base_s
+        self.retry_cap_s = retry_cap_s
+        self._local = LocalPubSub()
+        self._listeners: dict[str, int] = defaultdict(int)
+        self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._pubsub: RedisPubSubConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        # redis-py's PubSub takes a pooled connection on its first command: two commands at
+        # once would take two. Commands on the shared connection go one at a time.
+        self._commands = asyncio.Lock()
 
     async def publish(self, channel: str, message: str) -> None:
         await self.redis.publish(channel, message)
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[str]]:
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        pubsub = self.redis.pubsub()
-        await pubsub.subscribe(*channels)
-        # Wait for Redis to confirm every channel: only then is nothing missed.
-        confirmed = 0
-        while confirmed < len(channels):
-            message = await pubsub.get_message(timeout=5.0)
-            if message is None:
-                raise TimeoutError("Redis did not confirm the subscription")
-            if message["type"] == "subscribe":
-                confirmed += 1
+        async with self._local.subscribe(*channels) as queue:
+            try:
+                for channel in channels:
+                    await self._listen(channel)
+                yield queue
+            finally:
+                for channel in channels:
+                    await self._forget(channel)
 
-        async def pump() -> None:
-            async for message in pubsub.listen():
-                if message["type"] == "message":
-                    data = message["data"]
-                    queue.put_nowait(data.decode() if isinstance(data, bytes) else data)
+    async def _listen(self, channel: str) -> None:
+        """Returns once Redis has confirmed the channel: only then is nothing missed."""
+        self._listeners[channel] += 1
+        if self._listeners[channel] == 1:
+            self._confirmed[channel] = asyncio.get_running_loop().create_future()
+            async with self._commands:
+                await self._connection().subscribe(channel)
+            self._start_reader()
+        waiting = self._confirmed.get(channel)
+        if waiting is not None:
+            await asyncio.wait_for(asyncio.shield(waiting), CONFIRM_TIMEOUT_S)
 
-        task = asyncio.create_task(pump())
-        try:
-            yield queue
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await pubsub.aclose()
+    async def _forget(self, channel: str) -> None:
+        self._listeners[channel] -= 1
+        if self._listeners[channel] > 0:
+            return
+        del self._listeners[channel]
+        self._confirmed.pop(channel, None)
+        with contextlib.suppress(RedisError, OSError):
+            async with self._commands:
+                await self._connection().unsubscribe(channel)
+
+    def _connection(self) -> RedisPubSubConnection:
+        if self._pubsub is None:
+            self._pubsub = self.redis.pubsub()
+        return self._pubsub
+
+    def _start_reader(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read(), name="redis-pubsub")
+
+    async def _read(self) -> None:
+        connection = self._connection()
+        failures = 0
+        while True:
+            try:
+                message = await connection.get_message(timeout=1.0)
+            except (RedisError, OSError) as error:
+                failures += 1
+                if failures == 1:
+                    log.warning("redis pub/sub connection lost (%s); reconnecting", error)
+                await asyncio.sleep(min(self.retry_base_s * 2 ** (failures - 1), self.retry_cap_s))
+                continue
+            if failures:
+                failures = 0
+                log.info("redis pub/sub connection is back; subscribers re-read")
+                for channel in list(self._listeners):
+                    await self._local.publish(channel, RESYNC)
+            if message is not None:
+                await self._dispatch(message)
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = _text(message["channel"])
+        if message["type"] == "subscribe":
+            waiting = self._confirmed.pop(channel, None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+        elif message["type"] == "message":
+            await self._local.publish(channel, _text(message["data"]))
+
+    async def aclose(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
