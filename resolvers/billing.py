@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -37,7 +38,12 @@ class BillingProfile:
             "billing day."
         )
     )
-    default_card: PaymentCardType | None
+    default_card: PaymentCardType | None = strawberry.field(
+        description="The card that bills are charged to."
+    )
+    outstanding: MoneyType = strawberry.field(
+        description="Sum of the UNPAID bills, in the billing currency."
+    )
 
 
 async def billing_profile(account: Account, info: Info) -> BillingProfile:
@@ -45,6 +51,7 @@ async def billing_profile(account: Account, info: Info) -> BillingProfile:
     cards = await info.context.loaders.cards_of.load(account.id)
     default = next((card for card in cards if card.is_default), None)
     next_bill = await info.context.services.billing.next_bill_date(account)
+    outstanding = await info.context.services.billing.outstanding(account)
     return BillingProfile(
         postpaid_qualified=next_bill is not None,
         currency=region.currency if region else "USD",
@@ -52,6 +59,7 @@ async def billing_profile(account: Account, info: Info) -> BillingProfile:
         next_bill_date=next_bill,
         arrears_risk=account.arrears_risk,
         default_card=PaymentCardType.from_model(default) if default else None,
+        outstanding=MoneyType.of(outstanding),
     )
 
 
@@ -76,7 +84,7 @@ class BillType(relay.Node):
     kind: BillKind
     period: BillPeriod
     subtotal: MoneyType
-    tax_rate_percent: str
+    tax_rate_percent: Decimal
     tax: MoneyType
     total: MoneyType
     status: BillStatus
@@ -107,7 +115,7 @@ class BillType(relay.Node):
             kind=bill.kind,
             period=BillPeriod(start=bill.period_start, end=bill.period_end),
             subtotal=money(bill.subtotal),
-            tax_rate_percent=bill.tax_rate_percent,
+            tax_rate_percent=Decimal(bill.tax_rate_percent),
             tax=money(bill.tax),
             total=money(bill.total),
             status=bill.status,

@@ -98,6 +98,11 @@ class Billing:
     async def record_usage(
         self, account: Account, raw_amount: str, description: str
     ) -> UsageRecord:
+        if account.cloud_enabled_at is None:
+            raise Refused.because(
+                ProblemCode.PREREQUISITE_MISSING,
+                "Usage is recorded only for accounts that have enabled cloud services.",
+            )
         currency = _currency(account)
         amount = parse_amount(raw_amount, currency)
         text = check_text(description, "description").strip()
@@ -315,6 +320,14 @@ class Billing:
         ):
             return month_start(today).replace(day=BILLING_DAY)
         return next_month(month_start(today)).replace(day=BILLING_DAY)
+
+    async def outstanding(self, account: Account) -> Money:
+        """The sum of the account's unpaid bills (summed here: SQLite keeps amounts as text)."""
+        currency = _currency(account)
+        totals = await Bill.filter(account_id=account.id, status=BillStatus.UNPAID).values_list(
+            "total", flat=True
+        )
+        return Money.of(sum((Decimal(str(t)) for t in totals), Decimal(0)), currency)
 
     def bills(self, account_id: UUID) -> NewestFirst[Bill]:
         """The account's bills, newest first."""

@@ -25,10 +25,12 @@ from tests.flows import (
     bind,
     login_payload,
     ready_for_card,
+    sign_up,
     tokenize,
 )
 
-BILLS = """{ me { billing { nextBillDate arrearsRisk } bills { edges { node {
+BILLS = """{ me {
+  billing { nextBillDate arrearsRisk outstanding { amount currency } } bills { edges { node {
   number kind status period { start end } subtotal { amount currency } taxRatePercent
   tax { amount currency } total { amount currency } issuedAt paidAt
   lines { description amount { amount currency } } } } } } }"""
@@ -186,6 +188,25 @@ async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app
     assert (await Account.get(id=account.id)).arrears_risk
     failures = [m for m in await outbox(billing_app) if m["kind"] == "bill-payment-failed"]
     assert len(failures) == 4
+    _, gql = await _signed_in(billing_app, "eva@example.com")
+    profile = (await gql(BILLS))["data"]["me"]["billing"]
+    assert profile["outstanding"] == {"amount": "5.95", "currency": "EUR"}
+
+
+async def _signed_in(app, email: str) -> tuple[None, GraphQLClient]:
+    gql = GraphQLClient(http_client(app, client_ip="192.0.2.250"))
+    gql.headers = bearer((await login_payload(gql, email))["session"]["token"])
+    return None, gql
+
+
+async def test_usage_needs_cloud_services_enabled(billing_app) -> None:
+    gql = GraphQLClient(http_client(billing_app))
+    await sign_up(gql, billing_app, "early@example.com")
+    account = await Account.get(email="early@example.com")
+    with pytest.raises(Refused) as refused:
+        await billing_app.state.services.billing.record_usage(account, "1.00", "Compute")
+    assert [p.code for p in refused.value.problems] == ["PREREQUISITE_MISSING"]
+    assert not await UsageRecord.exists()
 
 
 async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) -> None:
@@ -222,6 +243,7 @@ async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> No
     after = (await gql(BILLS))["data"]["me"]
 
     assert before["billing"]["nextBillDate"] == "2026-12-03"
+    assert before["billing"]["outstanding"] == {"amount": "0.00", "currency": "EUR"}
     assert before["bills"]["edges"] == []
     assert after["billing"]["nextBillDate"] == "2027-01-03"
     [edge] = after["bills"]["edges"]
@@ -230,6 +252,7 @@ async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> No
     assert bill["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
     assert bill["total"] == {"amount": "4.76", "currency": "EUR"}
     assert bill["tax"] == {"amount": "0.76", "currency": "EUR"}
+    assert bill["taxRatePercent"] == "19"
     assert bill["lines"] == [
         {"description": "Compute", "amount": {"amount": "4.00", "currency": "EUR"}}
     ]

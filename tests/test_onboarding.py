@@ -41,7 +41,7 @@ INDIVIDUAL = {"individual": {"fullName": "  Amara Okafor  "}}
 ENTERPRISE = {
     "enterprise": {
         "companyName": "Okafor Systems GmbH",
-        "registrationNumber": "HRB-12345/B",
+        "registrationNumber": "HRB 12345 B",
         "taxId": "DE136695976",
         "registeredAddress": {"line1": "Invalidenstr. 1", "city": "Berlin", "postalCode": "10115"},
         "contactName": "Amara Okafor",

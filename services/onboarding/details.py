@@ -47,7 +47,8 @@ class EnterpriseDetailsForm:
 
 DetailsForm = IndividualDetailsForm | EnterpriseDetailsForm
 
-REGISTRATION_NUMBER = re.compile(r"^[A-Za-z0-9./-]{3,64}$")
+# Letters, digits and - / . with single spaces between them, e.g. "HRB 12345 B".
+REGISTRATION_NUMBER = re.compile(r"^(?=.{3,64}$)[A-Za-z0-9./-]+(?: [A-Za-z0-9./-]+)*$")
 
 # Switching between individual and enterprise clears whatever the other kind had stored.
 _DETAIL_COLUMNS = (
@@ -128,7 +129,7 @@ def validate_details(account: Account, details: DetailsForm) -> dict[str, Any]:
         if registration and not REGISTRATION_NUMBER.match(registration):
             fields.add(
                 "registrationNumber",
-                "Use 3 to 64 letters, digits and the characters - / . only.",
+                "Use 3 to 64 letters, digits, single spaces and the characters - / . only.",
             )
         values = {
             "type": DetailsType.ENTERPRISE,
