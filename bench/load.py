@@ -10,7 +10,8 @@ modes, both bounded in time (and the open loop in count):
   request's scheduled time, so a stalled server shows in the tail (no coordinated omission).
 
 A written request is pre-encoded bytes; an answer counts as an error unless it is a 200
-whose body lacks `"errors"`. Target hosts other than loopback are refused.
+whose body lacks `"errors"` (and holds `expect`, when given). Targets other than loopback
+are refused.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Spec:
     max_connections: int = 64
     duration: float = 5.0
     warmup: float = 1.0
+    expect: str = ""  # a text every good answer's body holds
 
     def check(self) -> None:
         if not ipaddress.ip_address(self.host).is_loopback:
@@ -105,8 +107,11 @@ class Connection:
         self.writer.close()
 
 
+EXPECT = b""
+
+
 def ok(status: int, body: bytes) -> bool:
-    return status == 200 and b'"errors"' not in body
+    return status == 200 and b'"errors"' not in body and EXPECT in body
 
 
 def summary(latencies: list[float], errors: int, seconds: float, **extra: Any) -> dict[str, Any]:
@@ -223,6 +228,8 @@ async def open_loop(spec: Spec) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     spec = Spec(**json.loads(argv[0]))
     spec.check()
+    global EXPECT
+    EXPECT = spec.expect.encode()
     runner: Any
     try:
         import uvloop

@@ -11,12 +11,9 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-
-import websockets
 
 from bench.harness import (
     LOGIN,
@@ -135,3 +132,116 @@ async def progress(options: Options) -> list[dict[str, Any]]:
 def backend_label(options: Options) -> str:
     label = ("postgres" if options.postgres else "sqlite") + ("+redis" if options.redis else "")
     return label + (f", {options.workers} workers" if options.workers > 1 else "")
+
+
+class Argon:
+    """The bare-argon2id process (bench/argon.py), started now, awaited later."""
+
+    def __init__(self, clients: int, duration: float, warmup: float) -> None:
+        spec = json.dumps({"clients": clients, "duration": duration, "warmup": warmup})
+        self.limit = duration + warmup + 30
+        self.process = subprocess.Popen(  # noqa: S603 (our own command)
+            [sys.executable, "-m", "bench.argon", spec],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    async def result(self) -> dict[str, Any]:
+        try:
+            out, err = await asyncio.to_thread(self.process.communicate, timeout=self.limit)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process.returncode != 0:
+            raise RuntimeError(f"bench.argon failed: {err.decode()[-2000:]}")
+        result: dict[str, Any] = json.loads(out)
+        return result
+
+
+async def signin_vs_reads(options: Options) -> list[dict[str, Any]]:
+    """Progress p99 at half its solo rate, alone and with 8 sign-in clients; sign-ins/s
+    against bare argon2id under the same read load. Interleaved rounds."""
+    label = backend_label(options)
+    clients = 8
+    async with (
+        backend(postgres=options.postgres, redis=options.redis) as store,
+        servers(store, "onramp", workers=options.workers) as (onramp,),
+    ):
+        async with Client(onramp) as client:
+            email = f"bench.{uuid.uuid4().hex[:12]}@example.com"
+            token = await client.sign_up(email)
+        timing = {"duration": options.duration, "warmup": options.warmup}
+        with step("signin-vs-reads: solo progress throughput"):
+            solo = await run_load(
+                load_spec(
+                    onramp,
+                    progress_body(),
+                    token,
+                    mode="closed",
+                    connections=options.connections,
+                    **timing,
+                )
+            )
+        rate = solo["rps"] / 2
+        reads = load_spec(onramp, progress_body(), token, mode="open", rate=rate, **timing)
+        login = {
+            "query": LOGIN,
+            "operationName": "Login",
+            "variables": {"input": {"email": email, "password": PASSWORD, "kind": "HUAWEI_ID"}},
+        }
+        signins = load_spec(
+            onramp, login, None, mode="closed", connections=clients, expect='"token"', **timing
+        )
+        alone: list[float] = []
+        alongside: list[float] = []
+        signin_rate: list[float] = []
+        argon_rate: list[float] = []
+        read_errors = 0
+        for round_ in range(options.rounds):
+            with step(f"signin-vs-reads round {round_ + 1}: reads alone"):
+                result = await run_load(reads)
+            alone.append(result["p99_ms"])
+            read_errors += result["errors"]
+            with step(f"signin-vs-reads round {round_ + 1}: reads + {clients} sign-in clients"):
+                read_load, signin_load = Load(reads), Load(signins)
+                result, signed = await read_load.result(), await signin_load.result()
+            alongside.append(result["p99_ms"])
+            read_errors += result["errors"]
+            if signed["errors"]:
+                raise RuntimeError(f"sign-ins failed: {signed}")
+            signin_rate.append(signed["rps"])
+            with step(f"signin-vs-reads round {round_ + 1}: reads + bare argon2id"):
+                read_load, argon = Load(reads), Argon(clients, options.duration, options.warmup)
+                result, bare = await read_load.result(), await argon.result()
+            argon_rate.append(bare["per_s"])
+            read_errors += result["errors"]
+    common = {
+        "backend": label,
+        "workers": options.workers,
+        "solo_rps": solo["rps"],
+        "offered_rps": round(rate, 2),
+        "read_errors": read_errors,
+    }
+    return [
+        figure(
+            f"progress p99 with {clients} signing in [{label}]",
+            alongside,
+            "ms",
+            "progress p99 alone (open loop, half solo rate)",
+            alone,
+            target="≤ 2×",
+            higher_is_better=False,
+            **common,
+        ),
+        figure(
+            f"sign-ins/s under read load [{label}]",
+            signin_rate,
+            "1/s",
+            "bare argon2id verifications/s under the same read load",
+            argon_rate,
+            target="≥ 0.7×",
+            **common,
+        ),
+    ]
