@@ -7,6 +7,7 @@ samples it is the median of.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+import websockets
 
 from bench.harness import (
     LOGIN,
@@ -245,3 +248,244 @@ async def signin_vs_reads(options: Options) -> list[dict[str, Any]]:
             **common,
         ),
     ]
+
+
+SUBSCRIBE = """subscription Updates($id: ID!) { cardBindingUpdates(attemptId: $id) { status } }"""
+# A card per cycle: each cycle binds one more card to the same account.
+CARDS = ["4242424242424242", "5555555555554444", "2223003122003222", "6011111111111117"]
+
+
+class Subscriber:
+    """One graphql-transport-ws connection subscribed to an attempt's updates."""
+
+    def __init__(self, url: str, token: str, attempt_id: str) -> None:
+        self.url, self.token, self.attempt_id = url, token, attempt_id
+        self.ws: Any = None
+        self.final_at: float | None = None
+        self.reader: asyncio.Task[None] | None = None
+        self.done = asyncio.Event()
+
+    async def open(self) -> None:
+        self.ws = await websockets.connect(
+            self.url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=30
+        )
+        await self.ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {self.token}"}}
+            )
+        )
+        ack = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
+        assert ack["type"] == "connection_ack", ack
+        await self.ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": self.attempt_id}},
+                }
+            )
+        )
+        first = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
+        status = first["payload"]["data"]["cardBindingUpdates"]["status"]
+        assert status == "REQUIRES_ACTION", first
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        async for raw in self.ws:
+            message = json.loads(raw)
+            if message["type"] == "next":
+                if message["payload"]["data"]["cardBindingUpdates"]["status"] == "SUCCEEDED":
+                    self.final_at = loop.time()
+                    self.done.set()
+            elif message["type"] == "complete":
+                return
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def _open_all(subscribers: list[Subscriber], at_once: int = 50) -> None:
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(subscriber: Subscriber) -> None:
+        async with gate:
+            await subscriber.open()
+
+    await asyncio.wait_for(asyncio.gather(*(one(s) for s in subscribers)), 180)
+
+
+async def _close_all(subscribers: list[Subscriber]) -> None:
+    await asyncio.wait_for(
+        asyncio.gather(*(s.close() for s in subscribers), return_exceptions=True), 60
+    )
+
+
+async def _settled_rss(server: Server) -> int:
+    """RSS after the server has had a moment to let go of what it freed."""
+    await asyncio.sleep(1.5)
+    return server.rss_kib()
+
+
+async def fanout(options: Options) -> list[dict[str, Any]]:
+    """N subscribers on one attempt; the bank page approves; each one's delay to SUCCEEDED.
+
+    Three cycles (a new attempt each, the same N sockets reopened), with the server's RSS
+    before, with N open and after closing them (one worker: the uvicorn process itself).
+    """
+    label = backend_label(options)
+    count = options.subscribers
+    cycles = max(3, options.rounds)
+    async with (
+        backend(postgres=options.postgres, redis=options.redis) as store,
+        servers(store, "onramp", workers=options.workers) as (onramp,),
+        Client(onramp) as client,
+    ):
+        token = await client.ready_for_card(f"bench.{uuid.uuid4().hex[:12]}@example.com")
+        url = f"ws://127.0.0.1:{onramp.port}/graphql"
+        single = options.workers == 1
+        rss_before = await _settled_rss(onramp) if single else 0
+        p99s: list[float] = []
+        spreads: list[float] = []
+        received: list[int] = []
+        rss_open: list[int] = []
+        rss_closed: list[int] = []
+        loop = asyncio.get_running_loop()
+        for cycle in range(cycles):
+            attempt = await client.start_binding(CARDS[cycle % len(CARDS)])
+            subscribers = [Subscriber(url, token, attempt["id"]) for _ in range(count)]
+            try:
+                with step(f"fanout cycle {cycle + 1}: open {count} subscriptions"):
+                    await _open_all(subscribers)
+                if single:
+                    rss_open.append(await _settled_rss(onramp))
+                bank = httpx_path(attempt["nextAction"]["redirectUrl"])
+                with step(f"fanout cycle {cycle + 1}: approve and wait for every subscriber"):
+                    started = loop.time()
+                    answer = await client.http.post(bank, data={"outcome": "approve"})
+                    answer.raise_for_status()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            asyncio.gather(*(s.done.wait() for s in subscribers)), 30
+                        )
+                delays = sorted(s.final_at - started for s in subscribers if s.final_at)
+                received.append(len(delays))
+                if delays:
+                    p99s.append(delays[min(len(delays) - 1, int(0.99 * len(delays)))] * 1000)
+                    spreads.append((delays[-1] - delays[0]) * 1000)
+            finally:
+                await _close_all(subscribers)
+            if single:
+                rss_closed.append(await _settled_rss(onramp))
+    common = {"backend": label, "workers": options.workers, "subscribers": count}
+    figures = [
+        figure(
+            f"fan-out p99, {count} subscribers [{label}]",
+            p99s,
+            "ms",
+            "target 250 ms",
+            [250.0] * len(p99s),
+            target="≤ 250 ms",
+            higher_is_better=False,
+            spread_ms=[round(s, 1) for s in spreads],
+            received=received,
+            **common,
+        ),
+        figure(
+            f"subscribers that got SUCCEEDED [{label}]",
+            [float(n) for n in received],
+            "subscribers",
+            "subscribed",
+            [float(count)] * len(received),
+            target="all",
+            **common,
+        ),
+    ]
+    if single:
+        growth = [(o - rss_before) / count for o in rss_open[:1]]
+        figures.append(
+            figure(
+                f"RSS growth per open subscription [{label}]",
+                growth,
+                "KiB",
+                "target 32 KiB",
+                [32.0],
+                target="≤ 32 KiB",
+                higher_is_better=False,
+                rss_kib={"before": rss_before, "open": rss_open, "closed": rss_closed},
+                **common,
+            )
+        )
+        figures.append(
+            figure(
+                f"RSS added by the second open-and-close cycle [{label}]",
+                [float(rss_closed[1] - rss_closed[0])],
+                "KiB",
+                None,
+                None,
+                target="≤ 0 (no growth)",
+                higher_is_better=False,
+                rss_kib={"before": rss_before, "open": rss_open, "closed": rss_closed},
+                **common,
+            )
+        )
+    return figures
+
+
+def httpx_path(url: str) -> str:
+    """The path of one of the server's own absolute URLs (it names 127.0.0.1 anyway)."""
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+async def workers(options: Options) -> list[dict[str, Any]]:
+    """Progress req/s with `--workers 2` against one worker, PostgreSQL + Redis, interleaved."""
+    options = Options(**{**options.__dict__, "postgres": True, "redis": True})
+    async with backend(postgres=True, redis=True) as store:
+        one, two = Server("onramp", store, workers=1), Server("onramp", store, workers=2)
+        try:
+            await asyncio.gather(one.start(), two.start())
+            token = await _progress_account(one)
+            rps: dict[int, list[float]] = {1: [], 2: []}
+            for round_ in range(options.rounds):
+                for server in (one, two) if round_ % 2 == 0 else (two, one):
+                    spec = load_spec(
+                        server,
+                        progress_body(),
+                        token,
+                        mode="closed",
+                        connections=options.connections,
+                        duration=options.duration,
+                        warmup=options.warmup,
+                    )
+                    with step(f"workers round {round_ + 1}: {server.workers} worker(s)"):
+                        result = await run_load(spec)
+                    if result["errors"]:
+                        raise RuntimeError(f"errors: {result}")
+                    rps[server.workers].append(result["rps"])
+        finally:
+            one.stop()
+            two.stop()
+    return [
+        figure(
+            "progress req/s, --workers 2 vs 1 [postgres+redis]",
+            rps[2],
+            "req/s",
+            "one worker",
+            rps[1],
+            target="reported",
+            backend="postgres+redis",
+            workers=2,
+            note="the load generator shares the machine's 2 cores with both workers",
+        )
+    ]
+
+
+SCENARIOS = {
+    "progress": progress,
+    "signin-vs-reads": signin_vs_reads,
+    "fanout": fanout,
+    "workers": workers,
+}
