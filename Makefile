@@ -33,9 +33,12 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	ONRAMP_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -q
 
-# Not part of `test`: medians of answer times, existing vs unknown email (see README).
+# Not part of `test` (see README's Benchmarks): medians of answer times, existing vs unknown
+# email; then real servers under load from a separate process (about five minutes), a table,
+# and bench/results.json. One scenario: $(BIN)/python -m bench run progress [--postgres ...].
 bench: $(STAMP)
 	$(BIN)/python -m bench.enumeration_timing
+	$(BIN)/python -m bench all
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
