@@ -1,7 +1,9 @@
 """Open GraphQL websockets by session, so that ending a session ends its sockets too.
 
 Sessions end in any process (logout, password reset); the ids travel on the pub/sub
-channel, and every process closes the sockets it holds for them.
+channel, and every process closes the sockets it holds for them. Each socket is closed on
+its own: one that its client has already left (closing it raises) must not keep the others
+of the session, or of the sessions after it, open.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import weakref
-from collections import defaultdict
 from uuid import UUID
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -21,19 +22,45 @@ log = logging.getLogger("onramp.sockets")
 SESSION_ENDED = 4401
 
 
+def _open(websocket: WebSocket) -> bool:
+    return (
+        websocket.application_state is WebSocketState.CONNECTED
+        and websocket.client_state is WebSocketState.CONNECTED
+    )
+
+
 class SocketRegistry:
     def __init__(self) -> None:
-        self._by_session: dict[UUID, weakref.WeakSet[WebSocket]] = defaultdict(weakref.WeakSet)
+        # Weak: a socket nobody else holds any more is gone from here too.
+        self._by_session: dict[UUID, weakref.WeakSet[WebSocket]] = {}
 
     def add(self, session_id: UUID, websocket: WebSocket) -> None:
-        self._by_session[session_id].add(websocket)
+        self._drop_ended()
+        self._by_session.setdefault(session_id, weakref.WeakSet()).add(websocket)
+
+    def _drop_ended(self) -> None:
+        """Forgets sockets whose connection has ended, and sessions left without one."""
+        for session_id, sockets in list(self._by_session.items()):
+            for websocket in list(sockets):
+                if not _open(websocket):
+                    sockets.discard(websocket)
+            if not sockets:
+                del self._by_session[session_id]
 
     async def close_sessions(self, session_ids: list[UUID]) -> None:
         for session_id in session_ids:
             for websocket in list(self._by_session.pop(session_id, ())):
-                if websocket.application_state is WebSocketState.CONNECTED:
-                    with contextlib.suppress(RuntimeError):
-                        await websocket.close(code=SESSION_ENDED, reason="Session ended")
+                await self._close(websocket)
+
+    async def _close(self, websocket: WebSocket) -> None:
+        if not _open(websocket):
+            return  # the client left, or the server already closed it: nothing to end
+        try:
+            await websocket.close(code=SESSION_ENDED, reason="Session ended")
+        except Exception as error:
+            # Whatever one socket does, the rest still close. Typically its client left
+            # while we were closing (WebSocketDisconnect, OSError).
+            log.info("a socket of an ended session was already gone: %r", error)
 
     async def listen(self, pubsub: PubSub) -> None:
         async with pubsub.subscribe(REVOKED_CHANNEL) as revoked:

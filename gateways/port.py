@@ -133,6 +133,13 @@ class WebhookEvent:
     charge: str | None
 
 
+class PaymentMethodUnusable(Exception):
+    """start_verification's answer for a payment method that is unknown or already taken.
+
+    Asking again cannot help: the attempt fails at once instead of waiting for the sweep.
+    """
+
+
 class InvalidWebhook(Exception):
     """A webhook whose signature is missing, wrong or too old, or whose body is not ours."""
 
@@ -156,7 +163,13 @@ class PaymentGateway(Protocol):
 
     async def start_verification(
         self, *, token: str, deposit: Money, return_url: str | None, idempotency_key: str
-    ) -> Verification: ...
+    ) -> Verification:
+        """Attaches the payment method and starts its verification, in one step.
+
+        Raises PaymentMethodUnusable when the method is unknown or another verification
+        took it (the check and the taking are one conditional write at the gateway).
+        """
+        ...
 
     async def verification(self, reference: str) -> Verification | None: ...
 

@@ -99,6 +99,8 @@ class CardBindingAttempt(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
+    # How often the sweep asked the gateway about it while PROCESSING: bounded, then FAILED.
+    reconcile_tries = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "card_binding_attempts"
@@ -106,7 +108,11 @@ class CardBindingAttempt(Model):
 
 
 class BindingIdempotencyKey(Model):
-    """A bindCard idempotency key of one account, for 24 hours."""
+    """A bindCard idempotency key of one account, for 24 hours.
+
+    Claimed before anything else of the request; `attempt` is null while the request that
+    claimed it is still in flight, so a concurrent retry with the key waits for its answer.
+    """
 
     id = fields.UUIDField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -115,10 +121,10 @@ class BindingIdempotencyKey(Model):
     account_id: UUID
     key = fields.CharField(max_length=128)
     request_hash = fields.CharField(max_length=64)
-    attempt: fields.ForeignKeyRelation[CardBindingAttempt] = fields.ForeignKeyField(
-        "onramp.CardBindingAttempt", on_delete=fields.CASCADE
+    attempt: fields.ForeignKeyNullableRelation[CardBindingAttempt] = fields.ForeignKeyField(
+        "onramp.CardBindingAttempt", on_delete=fields.CASCADE, null=True
     )
-    attempt_id: UUID
+    attempt_id: UUID | None
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -1,7 +1,8 @@
 """`cardBindingUpdates`: a card-binding attempt pushed to the browser as its status changes.
 
 Every transition publishes the attempt on its pub/sub channel once its transaction has
-committed; this subscription relays those until the attempt is SUCCEEDED or FAILED.
+committed; this subscription relays those until the attempt is SUCCEEDED or FAILED, while
+the session it started under is still live (checked again at every message).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class CardBindingSubscription:
             yield CardBindingAttemptType.from_model(attempt)
             while attempt.status not in TERMINAL:
                 await changes.get()
+                # The session may have ended since (logout, password reset, expiry): a
+                # socket that missed being closed still tells it nothing more.
+                await require_account(info)
                 latest = await cards.attempt_of(account.id, attempt.id)
                 if latest is None:
                     return

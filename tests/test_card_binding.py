@@ -12,7 +12,13 @@ import anyio
 import pytest
 
 from gateways.sandbox.models import SandboxCharge
-from models.cards import BindingStatus, CardBindingAttempt, DepositStatus
+from models.cards import (
+    BindingIdempotencyKey,
+    BindingStatus,
+    CardBindingAttempt,
+    DepositStatus,
+)
+from services.cards.sweep import MAX_RECONCILE_TRIES
 from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client, outbox, take_step
 from tests.flows import (
@@ -393,12 +399,133 @@ async def test_concurrent_binds_start_one_attempt(person) -> None:
 
 
 async def test_concurrent_binds_with_one_key_return_one_attempt(person) -> None:
+    """Retries with one key, all at once: every one answers the first one's attempt."""
     _, gql = person
     token = await _token(gql, "4242 4242 4242 4242")
-    payloads = await asyncio.gather(*(bind(gql, token, "shared") for _ in range(6)))
-    ids = {p["attempt"]["id"] for p in payloads if p["attempt"]}
-    assert len(ids) == 1
+    payloads = await asyncio.gather(*(bind(gql, token, "shared") for _ in range(10)))
+    assert [p["errors"] for p in payloads] == [[]] * 10
+    assert len({p["attempt"]["id"] for p in payloads}) == 1
+    assert {p["attempt"]["status"] for p in payloads} == {"REQUIRES_ACTION"}
     assert await CardBindingAttempt.all().count() == 1
+    assert await BindingIdempotencyKey.all().count() == 1
+
+
+async def test_a_retry_waits_for_the_request_that_holds_its_key(person, monkeypatch) -> None:
+    _, gql = person
+    gateway = person[0].state.services.gateway
+    real_start = gateway.start_verification
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_start(**kwargs):
+        started.set()
+        await release.wait()
+        return await real_start(**kwargs)
+
+    monkeypatch.setattr(gateway, "start_verification", slow_start)
+    token = await _token(gql, "4242 4242 4242 4242")
+    first = asyncio.create_task(bind(gql, token, "slow"))
+    await asyncio.wait_for(started.wait(), 5)
+    retries = [asyncio.create_task(bind(gql, token, "slow")) for _ in range(3)]
+    await asyncio.sleep(0.2)  # the retries are waiting, not answering
+    assert not any(r.done() for r in retries)
+    release.set()
+    payloads = [await first, *[await r for r in retries]]
+    assert [p["errors"] for p in payloads] == [[]] * 4
+    assert {(p["attempt"]["id"], p["attempt"]["status"]) for p in payloads} == {
+        (payloads[0]["attempt"]["id"], "REQUIRES_ACTION")
+    }
+
+
+async def test_a_refused_request_frees_its_key(person) -> None:
+    _, gql = person
+    token = await _token(gql, "4242 4242 4242 4242")
+    refused = await bind(gql, token, "k", return_url="https://evil.test/x")
+    assert codes_of(refused) == ["RETURN_URL_NOT_ALLOWED"]
+    assert await BindingIdempotencyKey.all().count() == 0
+    retried = await bind(gql, token, "k", return_url=RETURN_URL)
+    assert retried["errors"] == []
+
+
+async def test_accounts_binding_one_token_at_once(app_factory, monkeypatch) -> None:
+    """Every account checks the token before any uses it: one wins, the rest fail at once."""
+    async with app_factory(limit_codes_per_destination="50/minute") as app:
+        people = []
+        for index in range(3):
+            gql = GraphQLClient(http_client(app))
+            await ready_for_card(gql, app, f"racer{index}@example.com")
+            people.append(gql)
+        token = await _token(people[0], "4242 4242 4242 4242")
+        gateway = app.state.services.gateway
+        real_method = gateway.payment_method
+        checked = []
+        everyone = asyncio.Event()
+
+        async def checked_together(reference):
+            method = await real_method(reference)
+            checked.append(reference)
+            if len(checked) == len(people):
+                everyone.set()
+            await asyncio.wait_for(everyone.wait(), 5)
+            return method
+
+        monkeypatch.setattr(gateway, "payment_method", checked_together)
+        payloads = await asyncio.gather(*(bind(gql, token, "same") for gql in people))
+        monkeypatch.setattr(gateway, "payment_method", real_method)
+        losers = [
+            g
+            for g, p in zip(people, payloads, strict=True)
+            if p["attempt"]["status"] != "REQUIRES_ACTION"
+        ]
+        again = [await _bound(gql, "5555 5555 5555 4444", key="next") for gql in losers]
+        rows = await CardBindingAttempt.filter(gateway_payment_method=token)
+
+    assert [p["errors"] for p in payloads] == [[]] * 3
+    outcomes = sorted((p["attempt"]["status"], p["attempt"]["failureReason"]) for p in payloads)
+    assert outcomes == [
+        ("FAILED", "PROCESSING_ERROR"),
+        ("FAILED", "PROCESSING_ERROR"),
+        ("REQUIRES_ACTION", None),
+    ]
+    assert sorted(row.status for row in rows) == ["FAILED", "FAILED", "REQUIRES_ACTION"]
+    # The losers' slots are free: their next card starts at once.
+    assert [a["status"] for a in again] == ["REQUIRES_ACTION"] * 2
+
+
+async def test_reconciliation_gives_up_after_a_bounded_number_of_tries(
+    frozen_person, monkeypatch, caplog
+) -> None:
+    app, gql, clock = frozen_person
+    gateway = app.state.services.gateway
+    real_start = gateway.start_verification
+    calls = []
+
+    async def unreachable(**kwargs):
+        calls.append(clock.now())
+        raise ConnectionError("gateway unreachable")
+
+    monkeypatch.setattr(gateway, "start_verification", unreachable)
+    stuck = await _bound(gql, "4242 4242 4242 4242")
+    with caplog.at_level(logging.INFO, logger="onramp.cards"):
+        for _ in range(60):  # a sweep every second for a minute
+            clock.advance(seconds=1)
+            await take_step(app, "card-binding")
+        assert len(calls) == 1 + 2  # bindCard's own, then one try every 30 s
+        for _ in range(10):
+            clock.advance(seconds=31)
+            await take_step(app, "card-binding")
+    monkeypatch.setattr(gateway, "start_verification", real_start)
+    final = (await gql(ATTEMPT, {"id": stuck["id"]}))["data"]["node"]
+    after = await bind(gql, await _token(gql, "5555 5555 5555 4444"), "after")
+
+    assert (final["status"], final["failureReason"]) == ("FAILED", "PROCESSING_ERROR")
+    assert len(calls) == 1 + MAX_RECONCILE_TRIES
+    assert after["errors"] == []
+    # One traceback, bindCard's own; the sweep's tries say what went wrong in a line.
+    assert len([r for r in caplog.records if r.exc_info]) <= 1
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == (
+        MAX_RECONCILE_TRIES + 2  # bindCard's, each try's, the final one
+    )
 
 
 async def test_failed_bindings_are_capped(app_factory) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from tortoise import Tortoise, connections
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate
 
 from models.config import APP_LABEL, tortoise_config
@@ -63,6 +64,11 @@ SEED_BEFORE: dict[str, list[str]] = {
         "'test', 'aa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5f', '2026-01-01 00:00:00+00:00', "
         "'2026-01-01 00:00:00+00:00')",
     ],
+    "0007_bind_races": [
+        "INSERT INTO binding_idempotency_keys (id, account_id, key, request_hash, attempt_id, "
+        f"created_at) VALUES ('da1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a62', '{ACCOUNT_ID}', 'k', 'h', "
+        "'ba1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a60', '2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -72,6 +78,7 @@ EXPECTED_ROWS = {
     "account_messages": 1,
     "payment_cards": 1,
     "card_binding_attempts": 1,
+    "binding_idempotency_keys": 1,
 }
 
 
@@ -141,3 +148,16 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
         assert await _count(empty_database, table) == count, table
     # 0006 gave cards bound before it the first six digits of the attempt that bound them.
     assert await _values(empty_database, "SELECT first6 FROM payment_cards") == [("424242",)]
+    # 0007 let a key wait for its attempt (null) and kept one key per account and key.
+    with pytest.raises(IntegrityError):
+        await _run(
+            empty_database,
+            [
+                "INSERT INTO binding_idempotency_keys (id, account_id, key, request_hash, "
+                f"attempt_id, created_at) VALUES ('ea1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a63', "
+                f"'{ACCOUNT_ID}', 'k', 'h', NULL, '2026-01-01 00:00:00+00:00')"
+            ],
+        )
+    assert await _values(empty_database, "SELECT reconcile_tries FROM card_binding_attempts") == [
+        (0,)
+    ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.app import create_app
+from api.sockets import SESSION_ENDED, SocketRegistry
+from models.sessions import Session
 from services.clock import FrozenClock
 from tests.flows import (
     AGREEMENTS,
@@ -19,6 +23,7 @@ from tests.flows import (
     ENABLE,
     GATEWAY,
     INDIVIDUAL_DETAILS,
+    LOGIN,
     LOGOUT,
     PASSWORD,
     REGISTER,
@@ -282,3 +287,148 @@ def test_a_password_reset_closes_the_accounts_sockets(browser) -> None:
     finally:
         ws.__exit__(None, None, None)
     assert closed.value.code == 4401
+
+
+# Ending a session closes every one of its sockets, whatever its neighbours do.
+
+
+class _Socket:
+    """Stands in for a Starlette WebSocket in the registry: records how it was closed."""
+
+    def __init__(self, fails_with: Exception | None = None) -> None:
+        self.application_state = WebSocketState.CONNECTED
+        self.client_state = WebSocketState.CONNECTED
+        self.fails_with = fails_with
+        self.closed_with: int | None = None
+        self.close_calls = 0
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.close_calls += 1
+        self.application_state = WebSocketState.DISCONNECTED
+        if self.fails_with is not None:
+            raise self.fails_with
+        self.closed_with = code
+
+
+async def test_a_socket_that_fails_to_close_leaves_the_others_closing(caplog) -> None:
+    registry = SocketRegistry()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    # What a socket whose client already left raises when closed, under uvicorn and others.
+    failing = [_Socket(WebSocketDisconnect(1006)), _Socket(RuntimeError()), _Socket(OSError())]
+    live = [_Socket() for _ in range(3)]
+    later = [_Socket() for _ in range(3)]
+    for socket in [*failing, *live]:
+        registry.add(first, socket)
+    for socket in later:
+        registry.add(second, socket)
+
+    with caplog.at_level(logging.DEBUG, logger="onramp.sockets"):
+        await registry.close_sessions([first, second])
+
+    assert [s.closed_with for s in live + later] == [SESSION_ENDED] * 6
+    assert [s.close_calls for s in failing] == [1, 1, 1]
+    assert all(r.levelno <= logging.INFO for r in caplog.records)
+    assert len(caplog.records) == 3  # once per failing socket, no traceback
+    await registry.close_sessions([first, second])  # taken off the registry: no second try
+    assert [s.close_calls for s in failing + live + later] == [1] * 9
+
+
+async def test_sockets_whose_client_left_are_dropped_not_closed() -> None:
+    registry = SocketRegistry()
+    session, other = uuid.uuid4(), uuid.uuid4()
+    left, gone, live = _Socket(RuntimeError("closed stream")), _Socket(), _Socket()
+    registry.add(session, left)
+    registry.add(other, gone)
+    left.client_state = WebSocketState.DISCONNECTED
+    gone.client_state = WebSocketState.DISCONNECTED
+    registry.add(session, live)  # the next connection drops the ended ones
+    assert registry._by_session.keys() == {session}
+    assert list(registry._by_session[session]) == [live]
+    await registry.close_sessions([session, other])
+    assert (left.close_calls, gone.close_calls, live.closed_with) == (0, 0, SESSION_ENDED)
+
+
+def _subscribed(browser: Browser, token: str, attempt_id: str):
+    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
+    session.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt_id}},
+        }
+    )
+    first = session.receive_json()
+    assert first["payload"]["data"]["cardBindingUpdates"]["status"] == "REQUIRES_ACTION"
+    return ws, session
+
+
+@pytest.mark.parametrize("ending", ["logout", "resetPassword"])
+def test_every_live_socket_closes_when_its_session_ends(browser, ending, monkeypatch) -> None:
+    """The reported run: sockets the client closed sit beside live ones when the session ends."""
+    token = browser.sign_up(EMAIL)
+    attempt = browser.start_binding()
+    # A server holds on to a socket for a while after its client left (tasks still winding
+    # down, reference cycles); here the test holds them, so the registry still has them.
+    registry = browser.client.app.state.sockets
+    held = []
+    add = registry.add
+    monkeypatch.setattr(registry, "add", lambda *args: (held.append(args[1]), add(*args)))
+    for _ in range(3):
+        left, _session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
+        left.__exit__(None, None, None)  # closed from the client side
+    live = [_subscribed(browser, token, attempt["id"]) for _ in range(3)]
+    if ending == "resetPassword":
+        # A second sign-in, ended by the same reset, after the first in the announcement.
+        login = browser.gql(LOGIN, {"input": {"email": EMAIL, "password": PASSWORD}})
+        second = login["data"]["login"]["session"]["token"]
+        live += [_subscribed(browser, second, attempt["id"]) for _ in range(3)]
+    assert len(held) == len(live) + 3
+    try:
+        if ending == "logout":
+            assert browser.gql(LOGOUT)["data"]["logout"]["errors"] == []
+        else:
+            browser.gql(REQUEST_RESET, {"input": {"email": EMAIL}})
+            reset = browser.gql(
+                RESET,
+                {
+                    "input": {
+                        "email": EMAIL,
+                        "code": browser.code_for(EMAIL),
+                        "newPassword": "after-reset-5",
+                    }
+                },
+            )
+            assert reset["data"]["resetPassword"]["errors"] == []
+        # The attempt succeeds after the session ended: no socket of it may hear about it.
+        browser.answer_bank(attempt, "approve")
+        heard = []
+        for _ws, session in live:
+            with pytest.raises(WebSocketDisconnect) as closed:
+                heard.append(session.receive_json())
+            assert closed.value.code == SESSION_ENDED, heard
+    finally:
+        for ws, _session in live:
+            ws.__exit__(None, None, None)
+    assert heard == []
+
+
+def test_a_socket_left_open_hears_nothing_after_its_session_ended(browser) -> None:
+    """Had a process missed the announcement, its socket still tells nothing more."""
+    token = browser.sign_up(EMAIL)
+    attempt = browser.start_binding()
+    ws, session = _subscribed(browser, token, attempt["id"])
+    try:
+        # Ended in the database only: no announcement, so the socket stays open.
+        browser.client.portal.call(_end_sessions_quietly)
+        browser.answer_bank(attempt, "approve")
+        message = session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+    assert message["type"] in ("error", "next"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "SUCCEEDED" not in str(message)
+
+
+async def _end_sessions_quietly() -> None:
+    await Session.all().update(revoked_at=datetime.now(UTC))

@@ -27,6 +27,7 @@ from gateways.port import (
     ChargeOutcome,
     InvalidWebhook,
     PaymentMethod,
+    PaymentMethodUnusable,
     RefundState,
     Verification,
     VerificationState,
@@ -145,7 +146,7 @@ class SandboxGateway:
                 attached_at=now
             )
             if not attached:
-                raise ValueError("payment method unknown or already used")
+                raise PaymentMethodUnusable(f"payment method {token[:64]} unknown or already used")
             intent = await SandboxIntent.create(
                 id=_id("seti"),
                 idempotency_key=idempotency_key,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -26,6 +28,13 @@ from services.clock import Clock
 from services.deposits import verification_deposit
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
+
+# How long a retry waits for the request that holds its idempotency key, and how often it
+# looks (in the database: the other request may be in another process).
+REPLAY_WAIT_S = 10.0
+REPLAY_POLL_S = 0.05
+# A key claimed this long ago that never got its attempt was left by a request that died.
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class Binder:
@@ -62,9 +71,25 @@ class Binder:
         request_hash = hashlib.sha256(
             json.dumps([token, accept_terms, return_url]).encode()
         ).hexdigest()
-        replay = await self._replay(account, key, request_hash)
-        if replay is not None:
-            return replay
+        claimed = await self._claim_key(account, key, request_hash)
+        if isinstance(claimed, CardBindingAttempt):
+            return claimed
+        try:
+            return await self._start(account, claimed, token, accept_terms, return_url, caller)
+        except BaseException:
+            # Refused (or failed) before an attempt took the key: free it for a retry.
+            await BindingIdempotencyKey.filter(id=claimed.id, attempt_id=None).delete()
+            raise
+
+    async def _start(
+        self,
+        account: Account,
+        claimed: BindingIdempotencyKey,
+        token: str,
+        accept_terms: bool,
+        return_url: str | None,
+        caller: Caller,
+    ) -> CardBindingAttempt:
         method = await self._check(account, token, accept_terms, return_url, caller)
         region = find_region(account.region_code)
         assert region is not None
@@ -94,47 +119,70 @@ class Binder:
                     created_at=now,
                     updated_at=now,
                 )
-                await BindingIdempotencyKey.create(
-                    account_id=account.id,
-                    key=key,
-                    request_hash=request_hash,
-                    attempt_id=attempt.id,
-                    created_at=now,
-                )
-        except IntegrityError:
-            # The same key raced in from another request: answer as that request did.
+                await BindingIdempotencyKey.filter(id=claimed.id).update(attempt_id=attempt.id)
+        except BaseException:
             await Account.filter(id=account.id, binding_attempt_id=attempt_id).update(
                 binding_attempt_id=None
             )
-            replay = await self._replay(account, key, request_hash)
-            if replay is None:
-                raise Refused.because(
-                    ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                    "This idempotency key is in use.",
-                    "idempotencyKey",
-                ) from None
-            return replay
+            raise
         await self.transitions.publish(attempt.id)
         await self.transitions.start(attempt)
         return await CardBindingAttempt.get(id=attempt.id)
 
-    async def _replay(
+    async def _claim_key(
         self, account: Account, key: str, request_hash: str
-    ) -> CardBindingAttempt | None:
-        """The attempt a key already started, None for a new key; refused for other input."""
-        stored = await BindingIdempotencyKey.get_or_none(account_id=account.id, key=key)
-        if stored is None:
-            return None
-        if stored.created_at <= self.clock.now() - IDEMPOTENCY_WINDOW:
-            await BindingIdempotencyKey.filter(id=stored.id).delete()
-            return None
-        if stored.request_hash != request_hash:
-            raise Refused.because(
-                ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                "This idempotency key was used with other input. Use a new key for a new request.",
-                "idempotencyKey",
+    ) -> BindingIdempotencyKey | CardBindingAttempt:
+        """The key, claimed for this request; or the attempt a request with it started.
+
+        The key row is written before anything else the request does, so that a retry
+        with the same key (at the same time, in any process) finds it: while its attempt is
+        not yet there, or still being started, the retry waits for it and answers the same.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + REPLAY_WAIT_S
+        while True:
+            stored = await BindingIdempotencyKey.get_or_none(account_id=account.id, key=key)
+            now = self.clock.now()
+            if stored is None:
+                try:
+                    return await BindingIdempotencyKey.create(
+                        account_id=account.id, key=key, request_hash=request_hash, created_at=now
+                    )
+                except IntegrityError:
+                    continue  # a request with the same key claimed it first: read it
+            if stored.created_at <= now - IDEMPOTENCY_WINDOW or (
+                stored.attempt_id is None and stored.created_at <= now - ABANDONED_AFTER
+            ):
+                # Expired, or left by a request that died before it started anything.
+                await BindingIdempotencyKey.filter(
+                    id=stored.id, attempt_id=stored.attempt_id
+                ).delete()
+                continue
+            if stored.request_hash != request_hash:
+                raise Refused.because(
+                    ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                    "This idempotency key was used with other input. Use a new key for a new "
+                    "request.",
+                    "idempotencyKey",
+                )
+            attempt = (
+                await CardBindingAttempt.get(id=stored.attempt_id) if stored.attempt_id else None
             )
-        return await CardBindingAttempt.get(id=stored.attempt_id)
+            # Being started by the request that holds the key (not one the gateway lost).
+            in_flight = attempt is None or (
+                attempt.status is BindingStatus.PROCESSING
+                and attempt.created_at > now - timedelta(seconds=REPLAY_WAIT_S)
+            )
+            if attempt is not None and (not in_flight or loop.time() >= deadline):
+                return attempt
+            if loop.time() >= deadline:
+                raise Refused.because(
+                    ProblemCode.BINDING_IN_PROGRESS,
+                    "A request with this idempotency key is still being answered. Try again "
+                    "in a moment.",
+                    "idempotencyKey",
+                )
+            await asyncio.sleep(REPLAY_POLL_S)
 
     async def _check(
         self,

@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from gateways.port import (
     CardDetails,
     PaymentGateway,
+    PaymentMethodUnusable,
     RefundState,
     Verification,
     VerificationState,
@@ -68,7 +69,8 @@ class Transitions:
         self.action_timeout = action_timeout
         self.after_step = after_step
 
-    async def start(self, attempt: CardBindingAttempt) -> None:
+    async def start(self, attempt: CardBindingAttempt, *, retry: bool = False) -> None:
+        """Asks the gateway to start; `retry` when the sweep asks again for a lost start."""
         try:
             verification = await self.gateway.start_verification(
                 token=attempt.gateway_payment_method,
@@ -76,9 +78,21 @@ class Transitions:
                 return_url=attempt.return_url,
                 idempotency_key=str(attempt.id),
             )
-        except Exception:
-            # Left PROCESSING: the sweep asks the gateway again later.
-            log.exception("starting verification of attempt %s failed", attempt.id)
+        except PaymentMethodUnusable as error:
+            # Another attempt took the card between bindCard's check and now: asking again
+            # cannot help, so the attempt fails at once and frees the account's slot.
+            log.info("attempt %s cannot start: %s", attempt.id, error)
+            await self.fail(attempt.id, FailureReason.PROCESSING_ERROR)
+            return
+        except Exception as error:
+            # Left PROCESSING: the sweep asks the gateway again, a bounded number of times.
+            # The traceback once; the sweep's retries say only what went wrong.
+            log.warning(
+                "starting verification of attempt %s failed: %r",
+                attempt.id,
+                error,
+                exc_info=not retry,
+            )
             return
         await self.apply_start(attempt, verification)
 
