@@ -49,7 +49,7 @@ POLICY = PasswordPolicy()
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 OWASP_MINIMUM = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}
 # How much nicer than the event loop the hashing threads are (0 to 19).
-HASHING_NICENESS = 10
+HASHING_NICENESS = 19
 
 
 def _lower_priority() -> None:
