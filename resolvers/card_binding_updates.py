@@ -15,8 +15,9 @@ from strawberry.types import Info
 
 from resolvers.cards import CardBindingAttemptType
 from resolvers.nodes import decode_id
-from resolvers.session import require_account
+from resolvers.session import require_account, require_session
 from services.cards.transitions import TERMINAL, channel
+from services.pubsub import RESYNC
 
 
 @strawberry.type
@@ -31,9 +32,11 @@ class CardBindingSubscription:
     async def card_binding_updates(
         self, info: Info, attempt_id: strawberry.ID
     ) -> AsyncGenerator[CardBindingAttemptType, None]:
-        account = await require_account(info)
+        session = await require_session(info)
+        account = session.account
         wanted = decode_id(attempt_id, "CardBindingAttempt")
-        cards = info.context.services.cards
+        services = info.context.services
+        cards = services.cards
         # Listen first, read second: no change can fall between the two.
         async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
             attempt = await cards.attempt_of(account.id, wanted) if wanted else None
@@ -43,11 +46,13 @@ class CardBindingSubscription:
                 )
             yield CardBindingAttemptType.from_model(attempt)
             while attempt.status not in TERMINAL:
-                await changes.get()
-                # The session may have ended since (logout, password reset, expiry): a
-                # socket that missed being closed still tells it nothing more.
-                await require_account(info)
-                latest = await cards.attempt_of(account.id, attempt.id)
+                event = await changes.get()
+                # An ended session's sockets are closed when its end is announced. Expiry
+                # is not announced, and a process told to RESYNC may have missed an end:
+                # then the session is read again, and an ended one hears nothing more.
+                if event == RESYNC or session.expires_at <= services.clock.now():
+                    await require_account(info)
+                latest = await cards.attempt_after(account.id, attempt.id, event)
                 if latest is None:
                     return
                 if latest.status is not attempt.status:

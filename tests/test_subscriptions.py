@@ -15,7 +15,10 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from api.app import create_app
 from api.sockets import SESSION_ENDED, SocketRegistry
 from models.sessions import Session
+from resolvers.nodes import decode_id
+from services.cards.transitions import channel
 from services.clock import FrozenClock
+from services.pubsub import RESYNC
 from tests.flows import (
     AGREEMENTS,
     BIND,
@@ -413,13 +416,17 @@ def test_every_live_socket_closes_when_its_session_ends(browser, ending, monkeyp
 
 
 def test_a_socket_left_open_hears_nothing_after_its_session_ended(browser) -> None:
-    """Had a process missed the announcement, its socket still tells nothing more."""
+    """Had a process missed the announcement (Redis was away: it is told to RESYNC), its
+    socket still tells nothing more."""
     token = browser.sign_up(EMAIL)
     attempt = browser.start_binding()
     ws, session = _subscribed(browser, token, attempt["id"])
     try:
         # Ended in the database only: no announcement, so the socket stays open.
         browser.client.portal.call(_end_sessions_quietly)
+        pubsub = browser.client.app.state.services.pubsub
+        attempt_id = decode_id(attempt["id"], "CardBindingAttempt")
+        browser.client.portal.call(pubsub.publish, channel(attempt_id), RESYNC)
         browser.answer_bank(attempt, "approve")
         message = session.receive_json()
     finally:

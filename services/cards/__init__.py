@@ -21,6 +21,7 @@ from services.jobs import Job
 from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.pubsub import PubSub
+from services.single_flight import SingleFlight
 from services.steps import AfterStep
 
 
@@ -49,6 +50,7 @@ class CardBinding:
         self.events = GatewayEvents(clock=clock, transitions=self.transitions)
         self.receive = self.events.receive
         self.sweep = Sweep(clock=clock, gateway=gateway, transitions=self.transitions)
+        self._reads: SingleFlight[tuple[uuid.UUID, str], CardBindingAttempt | None] = SingleFlight()
 
     def jobs(self) -> list[Job]:
         return self.sweep.jobs()
@@ -59,6 +61,15 @@ class CardBinding:
         self, account_id: uuid.UUID, attempt_id: uuid.UUID
     ) -> CardBindingAttempt | None:
         return await CardBindingAttempt.get_or_none(id=attempt_id, account_id=account_id)
+
+    async def attempt_after(
+        self, account_id: uuid.UUID, attempt_id: uuid.UUID, event: str
+    ) -> CardBindingAttempt | None:
+        """The attempt as it is since `event`: everyone woken by one event shares one read."""
+        attempt = await self._reads.run(
+            (attempt_id, event), lambda: CardBindingAttempt.get_or_none(id=attempt_id)
+        )
+        return attempt if attempt is not None and attempt.account_id == account_id else None
 
     def history(self, account_id: uuid.UUID) -> NewestFirst[CardBindingAttempt]:
         """The account's attempts, newest first: the Historical Cards page."""

@@ -199,7 +199,8 @@ class Transitions:
         await self.publish(attempt_id)
 
     async def publish(self, attempt_id: uuid.UUID) -> None:
-        await self.pubsub.publish(channel(attempt_id), "changed")
+        # Each event is its own token, so the subscribers it wakes can share one read.
+        await self.pubsub.publish(channel(attempt_id), f"changed:{uuid.uuid4().hex}")
 
 
 def _deposit(attempt: CardBindingAttempt) -> Money:
