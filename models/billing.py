@@ -72,6 +72,7 @@ class Bill(Model):
     class Meta:
         table = "bills"
         unique_together = (("account", "period_key"),)
+        indexes = (("status", "next_charge_at"),)
 
 
 class BillLine(Model):

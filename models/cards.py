@@ -58,6 +58,7 @@ class PaymentCard(Model):
 
     class Meta:
         table = "payment_cards"
+        indexes = (("account_id", "is_default"),)
 
 
 class CardBindingAttempt(Model):
@@ -104,7 +105,14 @@ class CardBindingAttempt(Model):
 
     class Meta:
         table = "card_binding_attempts"
-        indexes = (("account_id", "created_at"), ("status", "updated_at"))
+        # Webhooks find an attempt by the gateway's references; the sweep by deposit status.
+        indexes = (
+            ("account_id", "created_at"),
+            ("status", "updated_at"),
+            ("gateway_intent",),
+            ("gateway_charge",),
+            ("deposit_status",),
+        )
 
 
 class BindingIdempotencyKey(Model):
@@ -167,3 +175,4 @@ class ServiceTicket(Model):
 
     class Meta:
         table = "service_tickets"
+        indexes = (("account_id", "created_at"),)

@@ -82,3 +82,4 @@ class AccountMessage(Model):
 
     class Meta:
         table = "account_messages"
+        indexes = (("account_id", "created_at"),)

@@ -27,3 +27,4 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
+        indexes = (("account_id", "revoked_at"),)

@@ -69,6 +69,11 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"created_at) VALUES ('da1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a62', '{ACCOUNT_ID}', 'k', 'h', "
         "'ba1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a60', '2026-01-01 00:00:00+00:00')",
     ],
+    "0008_read_indexes": [
+        "INSERT INTO service_tickets (id, account_id, number, subject, description, status, "
+        f"created_at) VALUES ('ea1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a63', '{ACCOUNT_ID}', "
+        "'ST-2026-000001', 's', 'd', 'OPEN', '2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -79,6 +84,7 @@ EXPECTED_ROWS = {
     "payment_cards": 1,
     "card_binding_attempts": 1,
     "binding_idempotency_keys": 1,
+    "service_tickets": 1,
 }
 
 
@@ -161,3 +167,44 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
     assert await _values(empty_database, "SELECT reconcile_tries FROM card_binding_attempts") == [
         (0,)
     ]
+
+
+# Columns that requests and jobs look rows up by: each leads an index on both databases.
+LOOKUPS = {
+    ("payment_cards", "account_id"),
+    ("sessions", "account_id"),
+    ("account_messages", "account_id"),
+    ("service_tickets", "account_id"),
+    ("card_binding_attempts", "account_id"),
+    ("card_binding_attempts", "gateway_intent"),
+    ("card_binding_attempts", "gateway_charge"),
+    ("card_binding_attempts", "deposit_status"),
+    ("bills", "status"),
+    ("sandbox_webhooks", "delivered_at"),
+}
+
+
+async def _leading_columns(table: str) -> set[str]:
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        rows = await connection.execute_query_dict(
+            "SELECT a.attname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+            "WHERE c.relname = $1",
+            [table],
+        )
+        return {row["name"] for row in rows}
+    leading = set()
+    for index in await connection.execute_query_dict(f'PRAGMA index_list("{table}")'):
+        columns = await connection.execute_query_dict(f'PRAGMA index_info("{index["name"]}")')
+        leading.add(min(columns, key=lambda c: c["seqno"])["name"])
+    return leading
+
+
+async def test_rows_are_looked_up_through_indexes(app) -> None:
+    missing = [
+        (table, column)
+        for table, column in sorted(LOOKUPS)
+        if column not in await _leading_columns(table)
+    ]
+    assert not missing

@@ -73,6 +73,7 @@ class SandboxCharge(Model):
 
     class Meta:
         table = "sandbox_charges"
+        indexes = (("refund_status", "refund_next_attempt_at"),)
 
 
 class SandboxWebhook(Model):
@@ -89,3 +90,4 @@ class SandboxWebhook(Model):
 
     class Meta:
         table = "sandbox_webhooks"
+        indexes = (("delivered_at", "next_attempt_at"),)
