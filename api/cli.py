@@ -31,6 +31,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=False,  # the app applies ONRAMP_TRUSTED_PROXIES itself
         log_config=None,
         access_log=False,  # the app logs each request itself, by route, never by raw path
+        # Compression would cost ~50 KiB a socket for messages of a few hundred bytes.
+        ws_per_message_deflate=False,
     )
     return 0
 

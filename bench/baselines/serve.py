@@ -24,6 +24,7 @@ def main() -> None:
         proxy_headers=False,
         log_config=None,
         access_log=False,
+        ws_per_message_deflate=False,
     )
 
 
