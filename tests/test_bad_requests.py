@@ -53,8 +53,10 @@ async def _served(app: Any) -> AsyncIterator[int]:
     )
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+                assert not task.done(), "uvicorn stopped before it started"
+                await asyncio.sleep(0.01)
         yield port
     finally:
         server.should_exit = True
