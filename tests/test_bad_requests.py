@@ -54,7 +54,7 @@ async def _served(app: Any) -> AsyncIterator[int]:
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+            while not server.started:
                 assert not task.done(), "uvicorn stopped before it started"
                 await asyncio.sleep(0.01)
         yield port
