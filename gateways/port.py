@@ -115,6 +115,8 @@ class RefundState(StrEnum):
     NONE = "none"
     PENDING = "pending"
     SUCCEEDED = "succeeded"
+    # Given up by the gateway after its own retries.
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)

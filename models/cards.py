@@ -25,6 +25,8 @@ class DepositStatus(StrEnum):
     CHARGED = "CHARGED"
     REFUND_PENDING = "REFUND_PENDING"
     REFUNDED = "REFUNDED"
+    # The gateway gave the refund up for good: final here; support refunds by hand.
+    REFUND_FAILED = "REFUND_FAILED"
 
 
 class FailureReason(StrEnum):

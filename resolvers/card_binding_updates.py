@@ -16,7 +16,7 @@ from strawberry.types import Info
 from resolvers.cards import CardBindingAttemptType
 from resolvers.nodes import decode_id
 from resolvers.session import require_account, require_session
-from services.cards.transitions import TERMINAL, channel
+from services.cards.transitions import SETTLED_DEPOSITS, TERMINAL, channel
 from services.pubsub import RESYNC
 
 
@@ -24,9 +24,10 @@ from services.pubsub import RESYNC
 class CardBindingSubscription:
     @strawberry.subscription(
         description=(
-            "The attempt as it is now, at once, then after every change of status; completes "
-            "right after the first message whose status is SUCCEEDED or FAILED. An unknown or "
-            "foreign attempt is an error with extensions.code NOT_FOUND."
+            "The attempt as it is now, at once, then after every change of status or "
+            "depositStatus; completes right after the first message whose status is SUCCEEDED "
+            "or FAILED and whose depositStatus is NOT_CHARGED, REFUNDED or REFUND_FAILED. An "
+            "unknown or foreign attempt is an error with extensions.code NOT_FOUND."
         )
     )
     async def card_binding_updates(
@@ -45,7 +46,7 @@ class CardBindingSubscription:
                     "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
                 )
             yield CardBindingAttemptType.from_model(attempt)
-            while attempt.status not in TERMINAL:
+            while attempt.status not in TERMINAL or attempt.deposit_status not in SETTLED_DEPOSITS:
                 event = await changes.get()
                 # An ended session's sockets are closed when its end is announced. Expiry
                 # is not announced, and a process told to RESYNC may have missed an end:
@@ -55,6 +56,9 @@ class CardBindingSubscription:
                 latest = await cards.attempt_after(account.id, attempt.id, event)
                 if latest is None:
                     return
-                if latest.status is not attempt.status:
+                if (latest.status, latest.deposit_status) != (
+                    attempt.status,
+                    attempt.deposit_status,
+                ):
                     yield CardBindingAttemptType.from_model(latest)
                 attempt = latest

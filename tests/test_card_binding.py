@@ -262,6 +262,19 @@ async def test_the_sweep_asks_again_for_a_refund_the_gateway_lost(frozen_person)
     assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUNDED")
 
 
+async def test_a_refund_the_gateway_gives_up_ends_refund_failed(frozen_person) -> None:
+    app, gql, _ = frozen_person
+    started = await _bound(gql, "4242 4242 4242 4242")
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    await take_step(app, "sandbox-webhooks")
+    # The gateway's own retries are over: it says the refund failed for good.
+    await SandboxCharge.all().update(refund_status="failed")
+    await take_step(app, "card-binding")
+    assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUND_FAILED")
+    await take_step(app, "card-binding")  # final: nothing asks again
+    assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUND_FAILED")
+
+
 # The bank page
 
 

@@ -74,13 +74,18 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"created_at) VALUES ('ea1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a63', '{ACCOUNT_ID}', "
         "'ST-2026-000001', 's', 'd', 'OPEN', '2026-01-01 00:00:00+00:00')",
     ],
+    "0009_deposit_refund_failed": [
+        "INSERT INTO account_messages (id, account_id, kind, title, body, link, created_at) "
+        f"VALUES ('fa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a64', '{ACCOUNT_ID}', 'k', 't', 'b', NULL, "
+        "'2026-01-02 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
     "accounts": 1,
     "sessions": 1,
     "outbox_messages": 1,
-    "account_messages": 1,
+    "account_messages": 2,
     "payment_cards": 1,
     "card_binding_attempts": 1,
     "binding_idempotency_keys": 1,

@@ -140,13 +140,27 @@ def test_updates_over_graphql_transport_ws(browser) -> None:
         )
         now = session.receive_json()
         browser.answer_bank(attempt, "approve")
-        done = session.receive_json()
-        complete = session.receive_json()
+        later = _until_complete(session, "1")
     finally:
         ws.__exit__(None, None, None)
     assert now["payload"]["data"]["cardBindingUpdates"]["status"] == "REQUIRES_ACTION"
-    assert done["payload"]["data"]["cardBindingUpdates"]["status"] == "SUCCEEDED"
-    assert complete == {"id": "1", "type": "complete"}
+    # Every change of status or deposit, and the end only once the deposit is settled.
+    states = [(m["status"], m["depositStatus"]) for m in later]
+    assert states[0][0] == "SUCCEEDED"
+    assert states[-1] == ("SUCCEEDED", "REFUNDED")
+    assert states == sorted(set(states), key=states.index)  # each change once
+
+
+def _until_complete(session: Any, operation: str, most: int = 8) -> list[dict[str, Any]]:
+    """The attempts a subscription pushes until it completes (its 'complete' message)."""
+    pushed = []
+    for _ in range(most):
+        message = session.receive_json()
+        if message == {"id": operation, "type": "complete"}:
+            return pushed
+        assert message["type"] in ("next", "data"), message
+        pushed.append(message["payload"]["data"]["cardBindingUpdates"])
+    raise AssertionError(f"no completion after {most} messages: {pushed}")
 
 
 def test_updates_over_legacy_graphql_ws(browser) -> None:
@@ -164,11 +178,12 @@ def test_updates_over_legacy_graphql_ws(browser) -> None:
         )
         now = ws.receive_json()
         browser.answer_bank(attempt, "approve")
-        failed = ws.receive_json()
-        complete = ws.receive_json()
+        later = _until_complete(ws, "7")
     assert now["payload"]["data"]["cardBindingUpdates"]["status"] == "REQUIRES_ACTION"
-    assert failed["payload"]["data"]["cardBindingUpdates"]["failureReason"] == "DECLINED"
-    assert complete == {"id": "7", "type": "complete"}
+    # Declined: the deposit was never charged, so the failure itself is the last message.
+    assert [(m["status"], m["failureReason"], m["depositStatus"]) for m in later] == [
+        ("FAILED", "DECLINED", "NOT_CHARGED")
+    ]
 
 
 def test_the_session_cookie_of_an_allowed_origin_is_enough(browser) -> None:

@@ -44,6 +44,8 @@ log = logging.getLogger("onramp.cards")
 
 ACTIVE = (BindingStatus.PROCESSING, BindingStatus.REQUIRES_ACTION)
 TERMINAL = (BindingStatus.SUCCEEDED, BindingStatus.FAILED)
+# A deposit that will not move again (on an attempt that is over).
+SETTLED_DEPOSITS = (DepositStatus.NOT_CHARGED, DepositStatus.REFUNDED, DepositStatus.REFUND_FAILED)
 
 
 def channel(attempt_id: object) -> str:
@@ -132,13 +134,20 @@ class Transitions:
         attempt = await CardBindingAttempt.get_or_none(gateway_charge=charge)
         if attempt is None:
             return
-        if await self.gateway.refund_state(charge) is RefundState.SUCCEEDED:
-            moved = await CardBindingAttempt.filter(
-                id=attempt.id,
-                deposit_status__in=(DepositStatus.CHARGED, DepositStatus.REFUND_PENDING),
-            ).update(deposit_status=DepositStatus.REFUNDED, updated_at=self.clock.now())
-            if moved:
-                await self.publish(attempt.id)
+        settled = {
+            RefundState.SUCCEEDED: DepositStatus.REFUNDED,
+            RefundState.FAILED: DepositStatus.REFUND_FAILED,
+        }.get(await self.gateway.refund_state(charge))
+        if settled is None:
+            return
+        moved = await CardBindingAttempt.filter(
+            id=attempt.id,
+            deposit_status__in=(DepositStatus.CHARGED, DepositStatus.REFUND_PENDING),
+        ).update(deposit_status=settled, updated_at=self.clock.now())
+        if moved:
+            if settled is DepositStatus.REFUND_FAILED:
+                log.warning("the deposit refund of attempt %s was given up", attempt.id)
+            await self.publish(attempt.id)
 
     async def succeed(self, attempt: CardBindingAttempt, charge: str) -> None:
         now = self.clock.now()
@@ -182,7 +191,7 @@ class Transitions:
         ).update(deposit_status=DepositStatus.REFUND_PENDING, updated_at=self.clock.now())
         if moved:
             await self.publish(attempt_id)
-        if state is RefundState.SUCCEEDED:
+        if state in (RefundState.SUCCEEDED, RefundState.FAILED):
             await self.sync_refund(charge)
 
     async def fail(self, attempt_id: uuid.UUID, reason: FailureReason) -> None:
