@@ -86,7 +86,9 @@ class Loaders:
             cache=cache,
         )
         self.cards_of: DataLoader[UUID, list[PaymentCard]] = DataLoader(
-            _all_per(PaymentCard, "account_id", "-bound_at"), cache=cache
+            # The default card first, then the newest.
+            _all_per(PaymentCard, "account_id", "-is_default", "-bound_at"),
+            cache=cache,
         )
         self.lines_of: DataLoader[UUID, list[BillLine]] = DataLoader(
             _all_per(BillLine, "bill_id", "occurred_at"), cache=cache

@@ -36,6 +36,7 @@ from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
 from resolvers.security_phone import SecurityPhoneMutation
 from resolvers.tickets import ServiceTicketType, TicketMutation
+from resolvers.wallet import WalletMutation
 
 log = logging.getLogger("onramp.graphql")
 
@@ -57,6 +58,7 @@ Mutation = merge_types(
         DetailsMutation,
         AccountMessagesMutation,
         CardMutation,
+        WalletMutation,
         TicketMutation,
     ),
 )

@@ -16,6 +16,7 @@ from services.cards.events import GatewayEvents
 from services.cards.rules import BindingRules
 from services.cards.sweep import Sweep
 from services.cards.transitions import Transitions
+from services.cards.wallet import Wallet
 from services.clock import Clock
 from services.jobs import Job
 from services.outbox import Outbox
@@ -50,6 +51,7 @@ class CardBinding:
         self.events = GatewayEvents(clock=clock, transitions=self.transitions)
         self.receive = self.events.receive
         self.sweep = Sweep(clock=clock, gateway=gateway, transitions=self.transitions)
+        self.wallet = Wallet()
         self._reads: SingleFlight[tuple[uuid.UUID, str], CardBindingAttempt | None] = SingleFlight()
 
     def jobs(self) -> list[Job]:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from gateways.port import PaymentGateway, PaymentMethod
 from models.accounts import Account
-from models.cards import BindingIdempotencyKey, BindingStatus, CardBindingAttempt
+from models.cards import BindingIdempotencyKey, BindingStatus, CardBindingAttempt, PaymentCard
 from models.onboarding import AccountDetails
 from services.accounts import Caller
 from services.agreements import AgreementScope, current_agreements
@@ -212,8 +212,15 @@ class Binder:
                 "This card token is not valid: enter the card again.",
                 "paymentMethodToken",
             )
-        today = self.clock.now()
         card = method.card
+        if await PaymentCard.filter(account_id=account.id, fingerprint=card.fingerprint).exists():
+            # Refused before any deposit is charged: the same card twice verifies nothing.
+            raise Refused.because(
+                ProblemCode.CARD_ALREADY_BOUND,
+                "This card is already bound to your account.",
+                "paymentMethodToken",
+            )
+        today = self.clock.now()
         if (card.expiry_year, card.expiry_month) < (today.year, today.month):
             raise Refused.because(
                 ProblemCode.CARD_EXPIRED, "This card has expired.", "paymentMethodToken"
