@@ -252,13 +252,17 @@ class Accounts:
         password: tuple[str, str],
     ) -> tuple[EmailAddress, Checked]:
         """The address and its passed code; refused with every problem of the form at once
-        (those already in `problems` too). `code` and `password` are (value, field) pairs."""
+        (those already in `problems` too). The code is tried only on an otherwise acceptable
+        form, so fixing a password never costs a try. `code` and `password` are (value,
+        field) pairs."""
         with problems.collecting():
             _check_password_policy(*password)
         passed: tuple[EmailAddress, Checked] | None = None
         with problems.collecting():
             email = parse_email(raw_email)
-            passed = email, await self.codes.check(purpose, email.key, kind, *code)
+            # A form refused for its password does not spend one of the code's tries.
+            if not problems.found:
+                passed = email, await self.codes.check(purpose, email.key, kind, *code)
         problems.refuse_if_any()
         assert passed is not None  # else refused above
         return passed
