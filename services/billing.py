@@ -88,7 +88,10 @@ def parse_amount(raw: str, currency: str) -> Decimal:
 
 
 class Billing:
-    def __init__(self, *, clock: Clock, gateway: PaymentGateway, outbox: Outbox) -> None:
+    def __init__(
+        self, *, clock: Clock, gateway: PaymentGateway, outbox: Outbox, frontend_url: str
+    ) -> None:
+        self.frontend_url = frontend_url
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
@@ -288,6 +291,8 @@ class Billing:
                 bill.number,
                 f"{bill.total} {bill.currency}",
                 retry_at.date().isoformat() if retry_at else None,
+                cards_link=f"{self.frontend_url}/cards",
+                bills_link=f"{self.frontend_url}/bills",
             ),
         )
         if retry_at is None:

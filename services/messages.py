@@ -125,15 +125,19 @@ def bill_issued(
     )
 
 
-def bill_payment_failed(number: str, total: str, retry_on: str | None) -> Message:
+def bill_payment_failed(
+    number: str, total: str, retry_on: str | None, cards_link: str, bills_link: str
+) -> Message:
     then = (
-        f"We will try again on {retry_on}."
+        f"We will try again on {retry_on}, with whichever card is your default then."
         if retry_on
         else "We will not try again: the account is now billed as soon as it uses services."
     )
     return Message(
         "bill-payment-failed",
         f"We could not charge your card for bill {number}",
-        f"Charging {total} for bill {number} to your default card failed. {then}\n"
-        "Check the card with your bank, or add another card.\n",
+        f"Charging {total} for bill {number} to your default card failed. {then}\n\n"
+        "What you can do: check the card with your bank, or add another card and make it "
+        f"your default at {cards_link}\n"
+        f"Your bills: {bills_link}\n",
     )

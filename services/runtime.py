@@ -108,5 +108,5 @@ def build_services(
         gateway=gateway,
         cards=cards,
         tickets=Tickets(clock, outbox),
-        billing=Billing(clock=clock, gateway=gateway, outbox=outbox),
+        billing=Billing(clock=clock, gateway=gateway, outbox=outbox, frontend_url=frontend_url),
     )

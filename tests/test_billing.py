@@ -188,6 +188,9 @@ async def test_a_failing_card_is_retried_then_the_account_is_flagged(billing_app
     assert (await Account.get(id=account.id)).arrears_risk
     failures = [m for m in await outbox(billing_app) if m["kind"] == "bill-payment-failed"]
     assert len(failures) == 4
+    # The email says what to do, with links into the frontend.
+    assert "https://app.example.test/cards" in failures[-1]["body"]
+    assert "https://app.example.test/bills" in failures[-1]["body"]
     _, gql = await _signed_in(billing_app, "eva@example.com")
     profile = (await gql(BILLS))["data"]["me"]["billing"]
     assert profile["outstanding"] == {"amount": "5.95", "currency": "EUR"}
