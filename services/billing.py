@@ -32,6 +32,7 @@ from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.problems import ProblemCode, Refused
+from services.public_ids import public_id
 from services.regions import find_region
 from services.text import check_text
 
@@ -269,10 +270,21 @@ class Billing:
             )
         now = self.clock.now()
         if outcome is not None and outcome.succeeded:
-            await Bill.filter(id=bill.id).update(
+            paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
                 status=BillStatus.PAID, paid_at=now, last_charge_error=None
             )
             log.info("bill %s paid", bill.number)
+            if paid and card is not None:
+                account = await Account.get(id=bill.account_id)
+                await self.outbox.send_email(
+                    account.email_display,
+                    messages.bill_paid(
+                        bill.number,
+                        f"{bill.total} {bill.currency}",
+                        f"{card.brand.upper()} •••• {card.last4}",
+                        f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
+                    ),
+                )
             return
         failures = attempt + 1
         retry_at = (

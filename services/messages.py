@@ -125,6 +125,15 @@ def bill_issued(
     )
 
 
+def bill_paid(number: str, total: str, card: str, link: str) -> Message:
+    return Message(
+        "bill-paid",
+        f"Receipt for your {PRODUCT} bill {number}",
+        f"Thank you: {total} for bill {number} was charged to your card {card}.\n"
+        f"The bill and its lines: {link}\n",
+    )
+
+
 def bill_payment_failed(
     number: str, total: str, retry_on: str | None, cards_link: str, bills_link: str
 ) -> Message:

@@ -31,7 +31,7 @@ from tests.flows import (
 
 BILLS = """{ me {
   billing { nextBillDate arrearsRisk outstanding { amount currency } } bills { edges { node {
-  number kind status period { start end } subtotal { amount currency } taxRatePercent
+  id number kind status period { start end } subtotal { amount currency } taxRatePercent
   tax { amount currency } total { amount currency } issuedAt paidAt
   lines { description amount { amount currency } } } } } } }"""
 
@@ -256,6 +256,10 @@ async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> No
     assert bill["total"] == {"amount": "4.76", "currency": "EUR"}
     assert bill["tax"] == {"amount": "0.76", "currency": "EUR"}
     assert bill["taxRatePercent"] == "19"
+    [receipt] = [m for m in await outbox(billing_app) if m["kind"] == "bill-paid"]
+    assert "4.76 EUR" in receipt["body"]
+    assert "VISA •••• 4242" in receipt["body"]
+    assert f"https://app.example.test/bills/{bill['id']}" in receipt["body"]
     assert bill["lines"] == [
         {"description": "Compute", "amount": {"amount": "4.00", "currency": "EUR"}}
     ]
