@@ -89,7 +89,7 @@ class Accounts:
             # The owner learns of the attempt; the caller learns nothing.
             await self.codes.issue_decoy(CodePurpose.REGISTRATION, email.key)
             message = messages.account_exists(
-                kind, self.link("sign-in"), self.link("forgot-password")
+                kind, self.link("sign-in"), self.link("reset-password")
             )
         else:
             code = await self.codes.issue(CodePurpose.REGISTRATION, email.key, kind)
@@ -231,7 +231,7 @@ class Accounts:
         await self.sessions.revoke_all(account.id)
         await self.limiter.forget_failures(LOGIN, f"email:{email.key}")
         await self.outbox.send_email(
-            account.email_display, messages.password_changed(kind, self.link("forgot-password"))
+            account.email_display, messages.password_changed(kind, self.link("reset-password"))
         )
 
     async def find(self, raw_email: str, kind: AccountKind) -> Account | None:

@@ -163,7 +163,7 @@ class Phones:
             await self.outbox.send_email(
                 account.email_display,
                 messages.security_phone_changed(
-                    mask(phone.e164), f"{self.frontend_url}/forgot-password"
+                    mask(phone.e164), f"{self.frontend_url}/reset-password"
                 ),
             )
         return account
