@@ -181,6 +181,10 @@ class PaymentGateway(Protocol):
 
     async def refund_state(self, charge: str) -> RefundState: ...
 
+    async def detach(self, payment_method: str) -> None:
+        """The card is removed: the gateway forgets it, and it can be charged no more."""
+        ...
+
     async def charge_off_session(
         self, *, token: str, amount: Money, idempotency_key: str
     ) -> ChargeOutcome: ...

@@ -57,6 +57,8 @@ class PaymentCard(Model):
     fingerprint = fields.CharField(max_length=64)
     is_default = fields.BooleanField(default=False)
     bound_at = fields.DatetimeField()
+    # Removed by the person: no longer listed nor charged; its attempts stay in history.
+    removed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "payment_cards"

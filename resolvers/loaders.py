@@ -43,10 +43,11 @@ def _one_per(model: type[M], column: str) -> Batch:
     return load
 
 
-def _all_per(model: type[M], column: str, *order: str) -> Batch:
+def _all_per(model: type[M], column: str, *order: str, **only: Any) -> Batch:
     async def load(keys: list[UUID]) -> Sequence[list[M]]:
         grouped: dict[UUID, list[M]] = defaultdict(list)
-        for row in await model.filter(**{f"{column}__in": set(keys)}).order_by(*order):
+        rows = model.filter(**{f"{column}__in": set(keys)}, **only).order_by(*order)
+        for row in await rows:
             grouped[getattr(row, column)].append(row)
         return [grouped.get(key, []) for key in keys]
 
@@ -87,7 +88,7 @@ class Loaders:
         )
         self.cards_of: DataLoader[UUID, list[PaymentCard]] = DataLoader(
             # The default card first, then the newest.
-            _all_per(PaymentCard, "account_id", "-is_default", "-bound_at"),
+            _all_per(PaymentCard, "account_id", "-is_default", "-bound_at", removed_at=None),
             cache=cache,
         )
         self.lines_of: DataLoader[UUID, list[BillLine]] = DataLoader(

@@ -36,7 +36,7 @@ from resolvers.reference import AgreementType, ReferenceQuery
 from resolvers.registration import RegistrationMutation
 from resolvers.security_phone import SecurityPhoneMutation
 from resolvers.tickets import ServiceTicketType, TicketMutation
-from resolvers.wallet import WalletMutation
+from resolvers.wallet import RemovalMutation, WalletMutation
 
 log = logging.getLogger("onramp.graphql")
 
@@ -59,6 +59,7 @@ Mutation = merge_types(
         AccountMessagesMutation,
         CardMutation,
         WalletMutation,
+        RemovalMutation,
         TicketMutation,
     ),
 )

@@ -1,8 +1,9 @@
-"""Card management after binding: choosing the card that bills are charged to."""
+"""Card management after binding: the card that bills are charged to, and removing one."""
 
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from resolvers.account import AccountType
@@ -45,4 +46,32 @@ class WalletMutation:
         info.context.loaders.forget_account(account.id)
         return PaymentCardPayload(
             card=PaymentCardType.from_model(card), account=AccountType.from_model(account)
+        )
+
+
+@strawberry.type
+class RemoveCardPayload:
+    removed_card_id: strawberry.ID | None = None
+    account: AccountType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemovalMutation:
+    @payload_mutation(
+        description=(
+            "Removes the card from the account (the gateway detaches it); its binding "
+            "attempts stay in historicalCards. CARD_IS_DEFAULT for the default card of a "
+            "post-paid account; PAYMENT_IN_PROGRESS while a payment on it runs."
+        )
+    )
+    async def remove_card(self, info: Info, input: CardInput) -> RemoveCardPayload:
+        account = await require_account(info)
+        removed = await info.context.services.cards.wallet.remove(
+            account, decode_id(input.card_id, "PaymentCard")
+        )
+        info.context.loaders.forget_account(account.id)
+        return RemoveCardPayload(
+            removed_card_id=strawberry.ID(relay.to_base64("PaymentCard", removed)),
+            account=AccountType.from_model(account),
         )

@@ -41,6 +41,7 @@ class ProblemCode(StrEnum):
     ACCOUNT_TYPE_LOCKED = "ACCOUNT_TYPE_LOCKED"
     NOT_FOUND = "NOT_FOUND"
     CARD_ALREADY_BOUND = "CARD_ALREADY_BOUND"
+    CARD_IS_DEFAULT = "CARD_IS_DEFAULT"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,11 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"VALUES ('fa1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a64', '{ACCOUNT_ID}', 'k', 't', 'b', NULL, "
         "'2026-01-02 00:00:00+00:00')",
     ],
+    "0010_card_removal": [
+        "INSERT INTO sandbox_payment_methods (id, brand, first6, last4, expiry_month, "
+        "expiry_year, holder_name, fingerprint, behavior, created_at) VALUES ('pm_seed', "
+        "'visa', '424242', '4242', 12, 2030, 'Ana', 'f', 'succeed', '2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -90,6 +95,7 @@ EXPECTED_ROWS = {
     "card_binding_attempts": 1,
     "binding_idempotency_keys": 1,
     "service_tickets": 1,
+    "sandbox_payment_methods": 1,
 }
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from gateways.sandbox.models import SandboxCharge
+from gateways.sandbox.models import SandboxCharge, SandboxPaymentMethod
 from models.accounts import Account
 from models.billing import Bill, BillStatus
 from models.cards import CardBindingAttempt, PaymentCard
@@ -115,3 +115,60 @@ async def test_bills_are_charged_to_the_new_default(holder) -> None:
 
 def _uuid(global_id: str) -> UUID | None:
     return decode_id(global_id, "PaymentCard")
+
+
+REMOVE = """mutation($input: CardInput!) { removeCard(input: $input) {
+  removedCardId account { paymentCards { last4 isDefault } } errors { field code } } }"""
+HISTORY = "{ historicalCards(first: 10) { edges { node { last4 status } } } }"
+
+
+async def test_a_card_but_the_default_can_be_removed_and_is_detached(holder) -> None:
+    _, gql = holder
+    await _bind(gql, "4242 4242 4242 4242", "first")
+    await _bind(gql, "5555 5555 5555 4444", "second")
+    cards = (await gql(CARDS))["data"]["me"]["paymentCards"]
+    default, other = cards[0]["id"], cards[1]["id"]
+
+    refused = (await gql(REMOVE, {"input": {"cardId": default}}))["data"]["removeCard"]
+    assert refused["errors"] == [{"field": "cardId", "code": "CARD_IS_DEFAULT"}]
+    assert refused["removedCardId"] is None
+
+    removed = (await gql(REMOVE, {"input": {"cardId": other}}))["data"]["removeCard"]
+    assert removed["errors"] == []
+    assert removed["removedCardId"] == other
+    assert removed["account"]["paymentCards"] == [{"last4": "4242", "isDefault": True}]
+    card = await PaymentCard.get(id=_uuid(other))
+    assert card.removed_at is not None
+    method = await SandboxPaymentMethod.get(id=card.gateway_payment_method)
+    assert method.detached_at is not None
+    # Its attempt stays in Historical Cards; removing it again is NOT_FOUND.
+    history = (await gql(HISTORY))["data"]["historicalCards"]["edges"]
+    assert {e["node"]["last4"] for e in history} == {"4242", "4444"}
+    again = (await gql(REMOVE, {"input": {"cardId": other}}))["data"]["removeCard"]
+    assert again["errors"] == [{"field": "cardId", "code": "NOT_FOUND"}]
+    made_default = (await gql(SET_DEFAULT, {"input": {"cardId": other}}))["data"]
+    assert made_default["setDefaultCard"]["errors"] == [{"field": "cardId", "code": "NOT_FOUND"}]
+
+
+async def test_a_removed_card_may_be_bound_again(holder) -> None:
+    _, gql = holder
+    await _bind(gql, "4242 4242 4242 4242", "first")
+    await _bind(gql, "5555 5555 5555 4444", "second")
+    other = (await gql(CARDS))["data"]["me"]["paymentCards"][1]["id"]
+    await gql(REMOVE, {"input": {"cardId": other}})
+    await _bind(gql, "5555 5555 5555 4444", "again")
+    cards = (await gql(CARDS))["data"]["me"]["paymentCards"]
+    assert [c["last4"] for c in cards] == ["4242", "4444"]
+
+
+async def test_removing_and_defaulting_at_once_never_leaves_no_default(holder) -> None:
+    _, gql = holder
+    await _bind(gql, "4242 4242 4242 4242", "first")
+    await _bind(gql, "5555 5555 5555 4444", "second")
+    other = (await gql(CARDS))["data"]["me"]["paymentCards"][1]["id"]
+    await asyncio.gather(
+        gql(SET_DEFAULT, {"input": {"cardId": other}}),
+        gql(REMOVE, {"input": {"cardId": other}}),
+    )
+    live = await PaymentCard.filter(removed_at=None)
+    assert [c.is_default for c in live].count(True) == 1

@@ -185,20 +185,31 @@ class SandboxGateway:
         row = await SandboxCharge.get_or_none(id=charge)
         return RefundState(row.refund_status) if row else RefundState.NONE
 
+    async def detach(self, payment_method: str) -> None:
+        await SandboxPaymentMethod.filter(id=payment_method, detached_at=None).update(
+            detached_at=self.clock.now()
+        )
+
     async def charge_off_session(
         self, *, token: str, amount: Money, idempotency_key: str
     ) -> ChargeOutcome:
         existing = await SandboxCharge.get_or_none(id=f"ch_{_short(idempotency_key)}")
         if existing is None:
             method = await SandboxPaymentMethod.get(id=token)
-            fails = method.behavior == "off_session_fails"
+            failure = (
+                "payment_method_detached"
+                if method.detached_at is not None
+                else "card_declined"
+                if method.behavior == "off_session_fails"
+                else None
+            )
             existing = await SandboxCharge.create(
                 id=f"ch_{_short(idempotency_key)}",
                 payment_method=method,
                 amount=str(amount.amount),
                 currency=amount.currency,
-                status="failed" if fails else "captured",
-                failure_code="card_declined" if fails else None,
+                status="failed" if failure else "captured",
+                failure_code=failure,
                 off_session=True,
                 created_at=self.clock.now(),
             )

@@ -22,6 +22,8 @@ class SandboxPaymentMethod(Model):
     # How this test card behaves after approval (the test-card table), e.g. "succeed".
     behavior = fields.CharField(max_length=32)
     attached_at = fields.DatetimeField(null=True)
+    # Detached by the merchant (a removed card): it charges nothing any more.
+    detached_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

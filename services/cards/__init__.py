@@ -51,7 +51,7 @@ class CardBinding:
         self.events = GatewayEvents(clock=clock, transitions=self.transitions)
         self.receive = self.events.receive
         self.sweep = Sweep(clock=clock, gateway=gateway, transitions=self.transitions)
-        self.wallet = Wallet()
+        self.wallet = Wallet(clock=clock, gateway=gateway)
         self._reads: SingleFlight[tuple[uuid.UUID, str], CardBindingAttempt | None] = SingleFlight()
 
     def jobs(self) -> list[Job]:

@@ -213,7 +213,9 @@ class Binder:
                 "paymentMethodToken",
             )
         card = method.card
-        if await PaymentCard.filter(account_id=account.id, fingerprint=card.fingerprint).exists():
+        if await PaymentCard.filter(
+            account_id=account.id, fingerprint=card.fingerprint, removed_at=None
+        ).exists():
             # Refused before any deposit is charged: the same card twice verifies nothing.
             raise Refused.because(
                 ProblemCode.CARD_ALREADY_BOUND,
