@@ -91,8 +91,22 @@ class AgreementType(relay.Node):
     key: str = strawberry.field(description="Stable name across versions, e.g. customer-agreement.")
     title: str
     version: str
-    url: str
+    url: str = strawberry.field(
+        description=(
+            "The frontend page that shows this version: ONRAMP_FRONTEND_URL/legal/<key>/"
+            "<version>; it resolves to a real page."
+        )
+    )
     effective_from: datetime
+    source: strawberry.Private[agreements.Agreement]
+
+    @strawberry.field(
+        description=(
+            "The full text of this version, in Markdown: what the person reads before accepting."
+        )
+    )
+    def content(self) -> str:
+        return agreements.content(self.source)
 
     @classmethod
     def from_agreement(cls, agreement: agreements.Agreement, info: Info) -> AgreementType:
@@ -104,6 +118,7 @@ class AgreementType(relay.Node):
             version=agreement.version,
             url=base + agreement.path,
             effective_from=agreement.effective_from,
+            source=agreement,
         )
 
     @classmethod
@@ -142,3 +157,13 @@ class ReferenceQuery:
     def agreements(self, info: Info) -> list[AgreementType]:
         current = agreements.current_agreements(agreements.AgreementScope.CLOUD, timezone.now())
         return [AgreementType.from_agreement(agreement, info) for agreement in current]
+
+    @strawberry.field(
+        description=(
+            "Any version, current or superseded (for the frontend's /legal/<key>/<version> "
+            "page); null when unknown."
+        )
+    )
+    def agreement(self, info: Info, key: str, version: str) -> AgreementType | None:
+        found = agreements.find_version(key, version)
+        return AgreementType.from_agreement(found, info) if found else None

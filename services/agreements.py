@@ -1,4 +1,8 @@
-"""Versioned agreements from the data file: which versions are current, and lookup by id."""
+"""Versioned agreements from the data files: which versions are current, lookup, and text.
+
+`data/agreements.json` lists every version; the Markdown text of each is in
+`data/agreements/<key>-<version>.md`, read once and kept.
+"""
 
 from __future__ import annotations
 
@@ -60,3 +64,15 @@ def current_agreements(scope: AgreementScope, now: datetime) -> list[Agreement]:
 
 def find_agreement(agreement_id: UUID) -> Agreement | None:
     return next((a for a in _all() if a.id == agreement_id), None)
+
+
+def find_version(key: str, version: str) -> Agreement | None:
+    """Any version, current or superseded."""
+    return next((a for a in _all() if (a.key, a.version) == (key, version)), None)
+
+
+@cache
+def content(agreement: Agreement) -> str:
+    """The Markdown text of exactly this version."""
+    name = f"data/agreements/{agreement.key}-{agreement.version}.md"
+    return resources.files("services").joinpath(name).read_text("utf-8")

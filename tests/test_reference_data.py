@@ -83,3 +83,26 @@ async def test_node_reads_null_for_malformed_and_unknown_ids(gql) -> None:
     for node_id in ("not-an-id", unknown, wrong_type, not_uuid, ""):
         body = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": node_id})
         assert body == {"data": {"node": None}}, node_id
+
+
+AGREEMENT = """query($key: String!, $version: String!) { agreement(key: $key, version: $version) {
+  key version title url content } }"""
+
+
+async def test_every_agreement_version_has_its_own_text(gql) -> None:
+    current = (await gql("{ agreements { key version url content } }"))["data"]["agreements"]
+    assert current
+    for agreement in current:
+        assert agreement["content"].startswith("# ")
+        assert f"Version {agreement['version']}" in agreement["content"]
+        assert agreement["url"].endswith(f"/legal/{agreement['key']}/{agreement['version']}")
+
+
+async def test_any_version_can_be_read_by_key_and_version(gql) -> None:
+    old = (await gql(AGREEMENT, {"key": "customer-agreement", "version": "2025.1"}))["data"]
+    new = (await gql(AGREEMENT, {"key": "customer-agreement", "version": "2026.1"}))["data"]
+    assert old["agreement"]["version"] == "2025.1"
+    assert "Version 2025.1" in old["agreement"]["content"]
+    assert old["agreement"]["content"] != new["agreement"]["content"]
+    unknown = await gql(AGREEMENT, {"key": "customer-agreement", "version": "1999.1"})
+    assert unknown["data"]["agreement"] is None
