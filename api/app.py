@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.dev_outbox import outbox_html, outbox_json
+from api.graphiql import graphiql_assets
 from api.graphql import OnrampGraphQL
 from api.health import healthz, readyz
 from api.observability import AccessLogMiddleware, RequestIdMiddleware
@@ -204,6 +205,7 @@ def create_app(
         Route("/dev/outbox", outbox_html, methods=["GET"]),
         Route("/dev/outbox.json", outbox_json, methods=["GET"]),
         Route(core.gateway.webhook_path, payment_webhook, methods=["POST"]),
+        *([graphiql_assets()] if settings.graphiql_enabled else []),
         *core.gateway.routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

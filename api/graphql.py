@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
 
 from api.auth import SessionCookie, bearer_token, http_credential, origin_allowed
+from api.graphiql import graphiql_page
 from api.settings import Settings
 from resolvers.context import RequestContext
 from resolvers.schema import schema
@@ -33,6 +34,10 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
             allowed_origins=settings.origins,
         )
         self.settings = settings
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

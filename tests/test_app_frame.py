@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -175,3 +176,22 @@ async def test_readyz_is_503_while_the_database_does_not_answer(
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": False}
     assert alive.status_code == 200
+
+
+async def test_graphiql_is_served_whole_by_onramp(client) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, "the page loads its scripts and styles"
+    assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
+    for source in sources:
+        if source.startswith("/"):
+            asset = await client.get(source)
+            assert asset.status_code == 200, source
+            assert len(asset.content) > 500, source
+
+
+async def test_graphiql_assets_are_not_served_where_graphiql_is_off(app_factory) -> None:
+    async with app_factory(**STAGING) as app, http_client(app) as client:
+        asset = await client.get("/graphiql/assets/graphiql.min.js")
+    assert asset.status_code == 404
