@@ -11,6 +11,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from models.accounts import Account
+    from models.cards import PaymentCard
 
 
 class BillKind(StrEnum):
@@ -22,6 +23,13 @@ class BillKind(StrEnum):
 class BillStatus(StrEnum):
     UNPAID = "UNPAID"
     PAID = "PAID"
+
+
+class BillPaymentStatus(StrEnum):
+    PROCESSING = "PROCESSING"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
 
 
 class UsageRecord(Model):
@@ -97,3 +105,33 @@ class BillingRun(Model):
 
     class Meta:
         table = "billing_runs"
+
+
+class BillPayment(Model):
+    """One charge of a bill to a card, automatic or asked for, keeping its brand and last four."""
+
+    id = fields.UUIDField(primary_key=True)
+    bill: fields.ForeignKeyRelation[Bill] = fields.ForeignKeyField(
+        "onramp.Bill", related_name="payments", on_delete=fields.CASCADE
+    )
+    bill_id: UUID
+    card: fields.ForeignKeyNullableRelation[PaymentCard] = fields.ForeignKeyField(
+        "onramp.PaymentCard", related_name="payments", null=True, on_delete=fields.SET_NULL
+    )
+    card_id: UUID | None
+    card_brand = fields.CharField(max_length=16)
+    card_last4 = fields.CharField(max_length=4)
+    amount = fields.CharField(max_length=32)
+    currency = fields.CharField(max_length=3)
+    off_session = fields.BooleanField()
+    status = fields.CharEnumField(
+        BillPaymentStatus, max_length=16, default=BillPaymentStatus.PROCESSING
+    )
+    failure_reason = fields.CharField(max_length=32, null=True)
+    gateway_reference = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField()
+    completed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "bill_payments"
+        indexes = (("bill_id", "created_at"),)

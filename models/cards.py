@@ -39,6 +39,8 @@ class FailureReason(StrEnum):
     AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
     AUTHENTICATION_TIMEOUT = "AUTHENTICATION_TIMEOUT"
     CARD_NOT_SUPPORTED = "CARD_NOT_SUPPORTED"
+    # The bank wants the person on its page: a charge made without them cannot pass.
+    AUTHENTICATION_REQUIRED = "AUTHENTICATION_REQUIRED"
 
 
 class PaymentCard(Model):

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from models.accounts import Account
-from models.billing import Bill
-from resolvers.cards import PaymentCardType
-from resolvers.enums import BillKind, BillStatus
+from models.billing import Bill, BillPayment
+from resolvers.cards import CardBindingNextAction, PaymentCardType
+from resolvers.enums import BillKind, BillPaymentStatus, BillStatus, CardBrand, CardFailureReason
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
 from services.billing_dates import BILLING_DAY
+from services.cards.results import payment_result
 from services.money import Money
 from services.regions import find_region
 
@@ -103,6 +105,13 @@ class BillType(relay.Node):
             for row in rows
         ]
 
+    @strawberry.field(
+        description="Every charge of this bill, automatic or asked for with payBill, newest first."
+    )
+    async def payments(self, info: Info) -> list[BillPaymentType]:
+        rows = await info.context.loaders.payments_of.load(self.model.id)
+        return [BillPaymentType.from_model(row) for row in rows]
+
     @classmethod
     def from_model(cls, bill: Bill) -> BillType:
         def money(value: str) -> MoneyType:
@@ -148,3 +157,79 @@ class BillConnection(KeysetConnection[BillType]):
     @classmethod
     def resolve_node(cls, node: Bill, *, info: Info, **kwargs: Any) -> BillType:
         return BillType.from_model(node)
+
+
+@strawberry.type(name="BillPayment", description="One charge of a bill to a card.")
+class BillPaymentType(relay.Node):
+    id: relay.NodeID[str]
+    model: strawberry.Private[BillPayment]
+    card_brand: CardBrand
+    card_last4: str
+    amount: MoneyType
+    status: BillPaymentStatus
+    next_action: CardBindingNextAction | None = strawberry.field(
+        description="Set while REQUIRES_ACTION: the same bank page as for card binding."
+    )
+    failure_reason: CardFailureReason | None
+    result: str = strawberry.field(
+        description="A sentence saying what happened and, on failure, why."
+    )
+    created_at: datetime
+    completed_at: datetime | None
+
+    @strawberry.field
+    async def bill(self, info: Info) -> BillType:
+        bill = await info.context.loaders.bill.load(self.model.bill_id)
+        if bill is None:
+            raise LookupError(f"payment {self.model.id} lost its bill")
+        return BillType.from_model(bill)
+
+    @strawberry.field(
+        description="The card charged; null once it has been removed (brand and last4 stay)."
+    )
+    async def card(self, info: Info) -> PaymentCardType | None:
+        if self.model.card_id is None:
+            return None
+        card = await info.context.loaders.card.load(self.model.card_id)
+        return PaymentCardType.from_model(card) if card and card.removed_at is None else None
+
+    @classmethod
+    def from_model(cls, payment: BillPayment) -> BillPaymentType:
+        return cls(
+            id=str(payment.id),
+            model=payment,
+            card_brand=CardBrand(payment.card_brand),
+            card_last4=payment.card_last4,
+            amount=MoneyType.of(Money.of(payment.amount, payment.currency)),
+            status=payment.status,
+            next_action=None,
+            failure_reason=(
+                CardFailureReason(payment.failure_reason) if payment.failure_reason else None
+            ),
+            result=payment_result(payment.status.value, payment.failure_reason),
+            created_at=payment.created_at,
+            completed_at=payment.completed_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> list[BillPaymentType | None]:
+        session = await info.context.session()
+        found: list[BillPaymentType | None] = []
+        for node_id in node_ids:
+            payment = await _own_payment(info, node_id, session.account_id if session else None)
+            found.append(cls.from_model(payment) if payment else None)
+        return found
+
+
+async def _own_payment(info: Info, node_id: str, account_id: UUID | None) -> BillPayment | None:
+    try:
+        wanted = UUID(node_id)
+    except ValueError:
+        return None
+    payment = await info.context.loaders.bill_payment.load(wanted) if account_id else None
+    if payment is None:
+        return None
+    bill = await info.context.loaders.bill.load(payment.bill_id)
+    return payment if bill is not None and bill.account_id == account_id else None

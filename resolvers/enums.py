@@ -19,7 +19,7 @@ import strawberry
 
 from gateways.port import Brand
 from models.accounts import AccountKind
-from models.billing import BillKind, BillStatus
+from models.billing import BillKind, BillPaymentStatus, BillStatus
 from models.cards import BindingStatus, DepositStatus, FailureReason, TicketStatus
 from services.onboarding.progress import StepKey
 from services.problems import ProblemCode
@@ -27,6 +27,7 @@ from services.problems import ProblemCode
 __all__ = [
     "AccountKind",
     "BillKind",
+    "BillPaymentStatus",
     "BillStatus",
     "CardBindingStatus",
     "CardBrand",
@@ -46,6 +47,7 @@ strawberry.enum(
 )
 strawberry.enum(BillKind)
 strawberry.enum(BillStatus)
+strawberry.enum(BillPaymentStatus)
 strawberry.enum(DepositStatus)
 
 strawberry.enum(Brand, name="CardBrand")

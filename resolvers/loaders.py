@@ -18,7 +18,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
-from models.billing import Bill, BillLine
+from models.billing import Bill, BillLine, BillPayment
 from models.cards import CardBindingAttempt, PaymentCard, ServiceTicket
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance
 
@@ -90,6 +90,12 @@ class Loaders:
             # The default card first, then the newest.
             _all_per(PaymentCard, "account_id", "-is_default", "-bound_at", removed_at=None),
             cache=cache,
+        )
+        self.bill_payment: DataLoader[UUID, BillPayment | None] = DataLoader(
+            _by_id(BillPayment), cache=cache
+        )
+        self.payments_of: DataLoader[UUID, list[BillPayment]] = DataLoader(
+            _all_per(BillPayment, "bill_id", "-created_at"), cache=cache
         )
         self.lines_of: DataLoader[UUID, list[BillLine]] = DataLoader(
             _all_per(BillLine, "bill_id", "occurred_at"), cache=cache

@@ -24,7 +24,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.account_messages import AccountMessagesMutation
-from resolvers.billing import BillType
+from resolvers.billing import BillPaymentType, BillType
 from resolvers.card_binding_updates import CardBindingSubscription
 from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, PaymentCardType
 from resolvers.cloud import CloudMutation
@@ -174,6 +174,7 @@ def build_schema() -> OnrampSchema:
             PaymentCardType,
             ServiceTicketType,
             BillType,
+            BillPaymentType,
         ],
         extensions=_extensions(),
     )

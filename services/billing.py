@@ -18,14 +18,25 @@ from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateways.port import PaymentGateway
+from gateways.port import ChargeOutcome, PaymentGateway
 from models.accounts import Account
-from models.billing import Bill, BillingRun, BillKind, BillLine, BillStatus, UsageRecord
-from models.cards import PaymentCard
+from models.billing import (
+    Bill,
+    BillingRun,
+    BillKind,
+    BillLine,
+    BillPayment,
+    BillPaymentStatus,
+    BillStatus,
+    UsageRecord,
+)
+from models.cards import FailureReason, PaymentCard
 from services import messages
 from services.billing_dates import BILLING_DAY
+from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
 from services.jobs import Job
 from services.money import Money, minor_digits, quantize
@@ -260,14 +271,12 @@ class Billing:
         ).update(charge_attempts=F("charge_attempts") + 1, next_charge_at=None)
         if not claimed:
             return
-        card = await PaymentCard.filter(account_id=bill.account_id, is_default=True).first()
+        card = await PaymentCard.filter(
+            account_id=bill.account_id, is_default=True, removed_at=None
+        ).first()
         outcome = None
         if card is not None:
-            outcome = await self.gateway.charge_off_session(
-                token=card.gateway_payment_method,
-                amount=Money.of(bill.total, bill.currency),
-                idempotency_key=f"bill:{bill.id}:{attempt}",
-            )
+            outcome = await self._charge_card(bill, card, f"bill:{bill.id}:{attempt}")
         now = self.clock.now()
         if outcome is not None and outcome.succeeded:
             paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
@@ -309,6 +318,48 @@ class Billing:
         )
         if retry_at is None:
             await self.flag_arrears(account, f"bill {bill.number} unpaid after every retry")
+
+    async def _charge_card(
+        self, bill: Bill, card: PaymentCard, idempotency_key: str
+    ) -> ChargeOutcome | None:
+        """One automatic charge, recorded as a payment of the bill whatever happens."""
+        payment = await BillPayment.create(
+            bill_id=bill.id,
+            card_id=card.id,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            amount=bill.total,
+            currency=bill.currency,
+            off_session=True,
+            status=BillPaymentStatus.PROCESSING,
+            created_at=self.clock.now(),
+        )
+        outcome: ChargeOutcome | None
+        try:
+            outcome = await self.gateway.charge_off_session(
+                token=card.gateway_payment_method,
+                amount=Money.of(bill.total, bill.currency),
+                idempotency_key=idempotency_key,
+            )
+        except Exception:
+            # Counted as a failed try: the bill's next retry is scheduled as for a decline.
+            log.exception("charging bill %s failed at the gateway", bill.number)
+            outcome = None
+        succeeded = outcome is not None and outcome.succeeded
+        code = None if succeeded else (outcome.failure_code if outcome else None)
+        await BillPayment.filter(id=payment.id).update(
+            status=BillPaymentStatus.SUCCEEDED if succeeded else BillPaymentStatus.FAILED,
+            failure_reason=None
+            if succeeded
+            else GATEWAY_FAILURES.get(code or "", FailureReason.PROCESSING_ERROR).value,
+            gateway_reference=outcome.reference if outcome else None,
+            completed_at=self.clock.now(),
+        )
+        return outcome
+
+    def payments_of(self, bill_ids: list[UUID]) -> QuerySet[BillPayment]:
+        """Every charge of these bills, newest first."""
+        return BillPayment.filter(bill_id__in=bill_ids).order_by("-created_at")
 
     # Arrears risk
 

@@ -84,6 +84,13 @@ SEED_BEFORE: dict[str, list[str]] = {
         "expiry_year, holder_name, fingerprint, behavior, created_at) VALUES ('pm_seed', "
         "'visa', '424242', '4242', 12, 2030, 'Ana', 'f', 'succeed', '2026-01-01 00:00:00+00:00')",
     ],
+    "0011_bill_payments": [
+        "INSERT INTO bills (id, account_id, number, kind, period_key, period_start, period_end, "
+        "currency, tax_rate_percent, subtotal, tax, total, status, issued_at, charge_attempts) "
+        f"VALUES ('0b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a65', '{ACCOUNT_ID}', 'B-1', 'MONTHLY', "
+        "'2026-01', '2026-01-01', '2026-01-31', 'EUR', '19', '1.00', '0.19', '1.19', 'UNPAID', "
+        "'2026-02-03 00:00:00+00:00', 0)",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -96,6 +103,7 @@ EXPECTED_ROWS = {
     "binding_idempotency_keys": 1,
     "service_tickets": 1,
     "sandbox_payment_methods": 1,
+    "bills": 1,
 }
 
 

@@ -35,6 +35,7 @@ BEHAVIOR = {
     "4000000000000119": "fail:processing_error",
     "4000000000005126": "refund_fails_first",
     "4000000000000341": "off_session_fails",
+    "4000002760003184": "charges_need_action",
 }
 
 

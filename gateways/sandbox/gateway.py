@@ -201,6 +201,9 @@ class SandboxGateway:
                 if method.detached_at is not None
                 else "card_declined"
                 if method.behavior == "off_session_fails"
+                # The bank wants the person for every charge: none can pass without them.
+                else "authentication_required"
+                if method.behavior == "charges_need_action"
                 else None
             )
             existing = await SandboxCharge.create(

@@ -1,4 +1,4 @@
-"""What an attempt's Result column says, and which failure reason a gateway's code means."""
+"""What an attempt's or a bill payment's Result says, and which reason a gateway code means."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ GATEWAY_FAILURES = {
     "processing_error": FailureReason.PROCESSING_ERROR,
     "authentication_failed": FailureReason.AUTHENTICATION_FAILED,
     "card_not_supported": FailureReason.CARD_NOT_SUPPORTED,
+    "authentication_required": FailureReason.AUTHENTICATION_REQUIRED,
 }
 
 RESULTS = {
@@ -48,7 +49,53 @@ FAILURE_RESULTS = {
         "Failed: the bank's identity check was not completed in time. Try again."
     ),
     FailureReason.CARD_NOT_SUPPORTED: "Failed: this card cannot be used for cloud services.",
+    FailureReason.AUTHENTICATION_REQUIRED: (
+        "Failed: the bank wants you to confirm it is you. Try again and follow its page."
+    ),
 }
+
+# What a bill payment's Result says.
+PAYMENT_RESULTS = {
+    "PROCESSING": "Charging the card.",
+    "REQUIRES_ACTION": "Waiting for you to confirm your identity on the bank's page.",
+    "SUCCEEDED": "Paid: the bill was charged to this card.",
+}
+PAYMENT_FAILURE_RESULTS = {
+    FailureReason.DECLINED: (
+        "Failed: the bank declined the charge. Use another card or ask your bank why."
+    ),
+    FailureReason.INSUFFICIENT_FUNDS: (
+        "Failed: the card could not cover the bill. Add funds or use another card."
+    ),
+    FailureReason.EXPIRED_CARD: "Failed: the card has expired. Make another card your default.",
+    FailureReason.INCORRECT_CVC: "Failed: the bank refused the card's security code.",
+    FailureReason.LOST_OR_STOLEN: (
+        "Failed: the bank reported the card as lost or stolen. Use another card."
+    ),
+    FailureReason.PROCESSING_ERROR: (
+        "Failed: the charge could not be processed. It is tried again later."
+    ),
+    FailureReason.AUTHENTICATION_FAILED: (
+        "Failed: the identity check on the bank's page was not passed."
+    ),
+    FailureReason.AUTHENTICATION_TIMEOUT: (
+        "Failed: the bank's identity check was not completed in time."
+    ),
+    FailureReason.CARD_NOT_SUPPORTED: "Failed: this card cannot be used for cloud services.",
+    FailureReason.AUTHENTICATION_REQUIRED: (
+        "Failed: the bank wants you to confirm every charge of this card yourself, so it "
+        "cannot be charged automatically. Pay the bill yourself, or make another card your "
+        "default."
+    ),
+}
+
+
+def payment_result(status: str, failure_reason: str | None) -> str:
+    if status == "FAILED":
+        return PAYMENT_FAILURE_RESULTS.get(
+            FailureReason(failure_reason or FailureReason.PROCESSING_ERROR), "Failed."
+        )
+    return PAYMENT_RESULTS.get(status, "Failed.")
 
 
 def result_sentence(attempt: CardBindingAttempt) -> str:
