@@ -1,6 +1,6 @@
 """`python -m bench`: run scenarios against real servers, print a table, write results.json.
 
-python -m bench run progress [signin-vs-reads fanout workers] [--postgres] [--redis]
+python -m bench run progress [signin-vs-reads fanout push workers] [--postgres] [--redis]
                     [--workers N] [--rounds 3] [--duration 5] [--subscribers 1000]
 python -m bench all          # what `make bench` runs (about five minutes)
 """
@@ -26,6 +26,7 @@ ALL: list[tuple[str, dict[str, Any]]] = [
     ("progress", {}),
     ("signin-vs-reads", {}),
     ("fanout", {}),
+    ("push", {}),
     ("progress", {"postgres": True, "redis": True}),
     ("fanout", {"postgres": True, "redis": True, "workers": 2, "subscribers": 2000}),
     ("workers", {}),

@@ -452,6 +452,120 @@ async def fanout(options: Options) -> list[dict[str, Any]]:
     return figures
 
 
+async def _bound_accounts(onramp: Server, count: int, at_once: int = 8) -> list[Client]:
+    """`count` accounts ready for a card, each with a client of its own (signed in)."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one() -> Client:
+        async with gate:
+            client = Client(onramp)
+            await client.ready_for_card(f"bench.{uuid.uuid4().hex[:12]}@example.com")
+            return client
+
+    return list(await asyncio.wait_for(asyncio.gather(*(one() for _ in range(count))), 300))
+
+
+async def _approve_at(client: Client, attempt: dict[str, Any], at: float) -> float:
+    """Answers the attempt's bank page at loop time `at`; when the POST was sent."""
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(max(0.0, at - loop.time()))
+    started = loop.time()
+    answer = await client.http.post(
+        httpx_path(attempt["nextAction"]["redirectUrl"]), data={"outcome": "approve"}
+    )
+    answer.raise_for_status()
+    return started
+
+
+async def push(options: Options) -> list[dict[str, Any]]:
+    """Attempts completed at 100 a second through signed webhooks, with N subscriptions open.
+
+    N subscribers are spread over 100 accounts (N / 100 on each account's attempt). Each
+    round starts a new attempt per account, opens the subscriptions, then answers the bank
+    pages at 100 per second (open loop): the sandbox sends its signed webhook to the server
+    itself, whose handler moves the attempt on and publishes it. A sample is the delay from
+    one bank page's POST to one of its subscribers' SUCCEEDED message.
+    """
+    label = backend_label(options)
+    rate, accounts = 100.0, 100
+    per_attempt = max(1, options.subscribers // accounts)
+    async with (
+        backend(postgres=options.postgres, redis=options.redis) as store,
+        servers(store, "onramp", workers=options.workers) as (onramp,),
+    ):
+        with step(f"push: sign up {accounts} accounts"):
+            clients = await _bound_accounts(onramp, accounts)
+        url = f"ws://127.0.0.1:{onramp.port}/graphql"
+        p99s: list[float] = []
+        p50s: list[float] = []
+        received: list[int] = []
+        loop = asyncio.get_running_loop()
+        try:
+            for round_ in range(options.rounds):
+                card = CARDS[round_ % len(CARDS)]
+                attempts = await asyncio.gather(*(c.start_binding(card) for c in clients))
+                groups = [
+                    [Subscriber(url, str(c.token), a["id"]) for _ in range(per_attempt)]
+                    for c, a in zip(clients, attempts, strict=True)
+                ]
+                subscribers = [s for group in groups for s in group]
+                try:
+                    with step(f"push round {round_ + 1}: open {len(subscribers)} subscriptions"):
+                        failures = await _open_all(subscribers)
+                    if failures:
+                        raise RuntimeError(f"{len(failures)} refused, e.g. {failures[0]}")
+                    with step(f"push round {round_ + 1}: {len(attempts)} bank pages at {rate}/s"):
+                        first = loop.time() + 0.1
+                        started = await asyncio.gather(
+                            *(
+                                _approve_at(client, attempt, first + i / rate)
+                                for i, (client, attempt) in enumerate(
+                                    zip(clients, attempts, strict=True)
+                                )
+                            )
+                        )
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(
+                                asyncio.gather(*(s.done.wait() for s in subscribers)), 20
+                            )
+                    delays = sorted(
+                        (s.final_at - started[i]) * 1000
+                        for i, group in enumerate(groups)
+                        for s in group
+                        if s.final_at
+                    )
+                    received.append(len(delays))
+                    if delays:
+                        p99s.append(delays[min(len(delays) - 1, int(0.99 * len(delays)))])
+                        p50s.append(statistics.median(delays))
+                finally:
+                    await _close_all(subscribers)
+        finally:
+            for client in clients:
+                await client.http.aclose()
+    common = {
+        "backend": label,
+        "workers": options.workers,
+        "subscribers": per_attempt * accounts,
+        "attempts_per_round": accounts,
+        "rate_per_s": rate,
+        "received": received,
+        "p50_ms": [round(p, 1) for p in p50s],
+    }
+    return [
+        figure(
+            f"push p99, 100 attempts/s with {per_attempt * accounts} open [{label}]",
+            p99s,
+            "ms",
+            "target 100 ms",
+            [100.0] * len(p99s),
+            target="≤ 100 ms",
+            higher_is_better=False,
+            **common,
+        )
+    ]
+
+
 def httpx_path(url: str) -> str:
     """The path of one of the server's own absolute URLs (it names 127.0.0.1 anyway)."""
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
@@ -504,5 +618,6 @@ SCENARIOS = {
     "progress": progress,
     "signin-vs-reads": signin_vs_reads,
     "fanout": fanout,
+    "push": push,
     "workers": workers,
 }
