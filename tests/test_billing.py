@@ -308,3 +308,101 @@ async def test_the_billing_commands(billing_app, database_url, monkeypatch, caps
     assert "1 bill(s)" in ran.stdout
     assert (await Bill.get()).subtotal == "2.50"
     assert Decimal((await Bill.get()).total) == Decimal("2.98")
+
+
+PAYMENTS = """{ me { bills { edges { node { id status payments {
+  id status cardBrand cardLast4 amount { amount currency } failureReason result
+  card { last4 } bill { number } completedAt } } } } } }"""
+
+
+async def _payments(gql: GraphQLClient) -> list[dict]:
+    edges = (await gql(PAYMENTS))["data"]["me"]["bills"]["edges"]
+    return [p for edge in edges for p in edge["node"]["payments"]]
+
+
+async def test_every_automatic_charge_is_a_payment_of_the_bill(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com", card="4000 0000 0000 0341")
+    clock.set(at(2026, 11, 15))
+    await billing.record_usage(account, "5.00", "Compute")
+    clock.set(at(2026, 12, 3))
+    await billing.run(date(2026, 12, 3))
+    clock.set(at(2026, 12, 4))
+    await billing.run(date(2026, 12, 4))
+    _, gql = await _signed_in(billing_app, "eva@example.com")
+    payments = await _payments(gql)
+    assert [(p["status"], p["failureReason"]) for p in payments] == [
+        ("FAILED", "DECLINED"),
+        ("FAILED", "DECLINED"),
+    ]
+    newest = payments[0]
+    assert (newest["cardBrand"], newest["cardLast4"], newest["card"]) == (
+        "VISA",
+        "0341",
+        {"last4": "0341"},
+    )
+    assert newest["amount"] == {"amount": "5.95", "currency": "EUR"}
+    assert newest["result"].startswith("Failed: the bank declined")
+    assert newest["completedAt"] is not None
+    assert newest["bill"]["number"]
+
+
+async def test_a_card_that_wants_the_person_every_time_fails_automatic_charges(
+    billing_app, clock
+) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com", card="4000 0027 6000 3184")
+    clock.set(at(2026, 11, 15))
+    await billing.record_usage(account, "5.00", "Compute")
+    clock.set(at(2026, 12, 3))
+    await billing.run(date(2026, 12, 3))
+    _, gql = await _signed_in(billing_app, "eva@example.com")
+    [payment] = await _payments(gql)
+    assert (payment["status"], payment["failureReason"]) == ("FAILED", "AUTHENTICATION_REQUIRED")
+    assert "Pay the bill yourself" in payment["result"]
+
+
+async def test_a_paid_bill_shows_its_payment_and_a_gateway_error_is_a_failed_try(
+    billing_app, clock, monkeypatch
+) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    clock.set(at(2026, 11, 15))
+    await billing.record_usage(account, "5.00", "Compute")
+
+    async def unreachable(**_: object) -> None:
+        raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(billing.gateway, "charge_off_session", unreachable)
+    clock.set(at(2026, 12, 3))
+    await billing.run(date(2026, 12, 3))
+    bill = await Bill.get()
+    assert bill.status is BillStatus.UNPAID
+    assert bill.next_charge_at is not None  # tried again later, as after a decline
+    monkeypatch.undo()
+    clock.set(at(2026, 12, 4))
+    await billing.run(date(2026, 12, 4))
+    _, gql = await _signed_in(billing_app, "eva@example.com")
+    payments = await _payments(gql)
+    assert [(p["status"], p["failureReason"]) for p in payments] == [
+        ("SUCCEEDED", None),
+        ("FAILED", "PROCESSING_ERROR"),
+    ]
+    assert payments[0]["result"].startswith("Paid")
+
+
+async def test_a_payment_is_a_node_only_for_its_own_account(billing_app, clock) -> None:
+    billing = billing_app.state.services.billing
+    account, _ = await _postpaid(billing_app, "eva@example.com")
+    clock.set(at(2026, 11, 15))
+    await billing.record_usage(account, "5.00", "Compute")
+    clock.set(at(2026, 12, 3))
+    await billing.run(date(2026, 12, 3))
+    _, gql = await _signed_in(billing_app, "eva@example.com")
+    [payment] = await _payments(gql)
+    query = "query($id: ID!) { node(id: $id) { ... on BillPayment { status cardLast4 } } }"
+    own = await gql(query, {"id": payment["id"]})
+    assert own["data"]["node"] == {"status": "SUCCEEDED", "cardLast4": "4242"}
+    await _postpaid(billing_app, "other@example.com")
+    _, other = await _signed_in(billing_app, "other@example.com")
+    assert (await other(query, {"id": payment["id"]}))["data"]["node"] is None
