@@ -153,10 +153,14 @@ class Transitions:
         }.get(await self.gateway.refund_state(charge))
         if settled is None:
             return
-        moved = await CardBindingAttempt.filter(
-            id=attempt.id,
-            deposit_status__in=(DepositStatus.CHARGED, DepositStatus.REFUND_PENDING),
-        ).update(deposit_status=settled, updated_at=self.clock.now())
+        # A refund the gateway reported done may still fail later (Stripe: a refund to a
+        # closed card turns from succeeded to failed): REFUNDED may then become REFUND_FAILED.
+        movable = [DepositStatus.CHARGED, DepositStatus.REFUND_PENDING]
+        if settled is DepositStatus.REFUND_FAILED:
+            movable.append(DepositStatus.REFUNDED)
+        moved = await CardBindingAttempt.filter(id=attempt.id, deposit_status__in=movable).update(
+            deposit_status=settled, updated_at=self.clock.now()
+        )
         if moved:
             if settled is DepositStatus.REFUND_FAILED:
                 log.warning("the deposit refund of attempt %s was given up", attempt.id)
