@@ -10,6 +10,7 @@ signs them and handed to `deliver`, at once (`webhooks_first`) or on `flush()`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import hashlib
@@ -18,14 +19,13 @@ import json
 import secrets
 import socket
 import time
-import uvicorn
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

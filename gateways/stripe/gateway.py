@@ -297,7 +297,9 @@ class StripeGateway:
         except stripe.CardError as declined:
             error = declined.error
             failed = error.payment_intent if error else None
-            code = (error.decline_code or error.code if error else None) or "card_declined"
+            code = (
+                (_optional(error, "decline_code") or _optional(error, "code")) if error else None
+            ) or "card_declined"
             return ChargeOutcome(failed.id if failed else "", False, code)
         if intent.status == "succeeded":
             return ChargeOutcome(intent.id, True, None)
@@ -352,15 +354,23 @@ def _failure_code(intent: stripe.PaymentIntent) -> str | None:
     error = intent.last_payment_error
     if error is None:
         return None
-    return error.decline_code or error.code or "card_declined"
+    # Stripe leaves out what does not apply (decline_code outside card declines).
+    return _optional(error, "decline_code") or _optional(error, "code") or "card_declined"
+
+
+def _optional(obj: object, name: str) -> str | None:
+    """A field Stripe may leave out of an object (the SDK raises AttributeError then)."""
+    value = getattr(obj, name, None)
+    return value if isinstance(value, str) and value else None
 
 
 def _verification(intent: stripe.PaymentIntent) -> Verification:
     status = intent.status
     redirect = None
     if status == "requires_action" and intent.next_action is not None:
-        to_url = intent.next_action.redirect_to_url
-        redirect = to_url.url if to_url is not None else None
+        # Only with a return_url: else Stripe asks for Stripe.js (use_stripe_sdk).
+        to_url = getattr(intent.next_action, "redirect_to_url", None)
+        redirect = _optional(to_url, "url")
     if status in ("succeeded", "requires_capture"):
         state = VerificationState.SUCCEEDED
     elif status == "requires_action":
