@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +19,9 @@ from api.settings import UnsafeSettingsError
 from gateways.stripe.gateway import minor_units
 from gateways.stripe.models import StripeCustomer
 from models.cards import CardBindingAttempt, PaymentCard, ProcessedWebhookEvent
+from services.clock import FrozenClock
 from services.money import Money
-from tests.conftest import GraphQLClient, http_client
+from tests.conftest import GraphQLClient, http_client, take_step
 from tests.flows import GATEWAY, bind, ready_for_card
 from tests.stripe_fake import StripeFake, served
 
@@ -342,3 +344,24 @@ def test_start_up_names_each_missing_stripe_key(settings_for: Any, env: str) -> 
     with pytest.raises(UnsafeSettingsError, match="ONRAMP_GATEWAY_SECRET_KEY"):
         settings_for(**base, **{**KEYS, "gateway_secret_key": "pk_wrong_kind"}).check_safe()
     settings_for(**base, **KEYS).check_safe()  # all three: it starts, in production too
+
+
+async def test_an_attempt_left_on_the_3ds_page_times_out_and_its_intent_is_canceled(
+    app_factory: Any,
+) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    async for stripe in _started(app_factory, clock=clock):
+        await stripe.ready()
+        attempt = await stripe.bind("threeDSecure2Required")
+        assert attempt["status"] == "REQUIRES_ACTION"
+        clock.advance(seconds=899)
+        await take_step(stripe.app, "card-binding")
+        [intent] = stripe.fake.intents.values()
+        assert intent["status"] == "requires_action"
+        clock.advance(seconds=2)
+        await take_step(stripe.app, "card-binding")
+        assert intent["status"] == "canceled"
+        row = await stripe.attempt(attempt["id"])
+        assert row.status.value == "FAILED"
+        assert row.failure_reason is not None
+        assert row.failure_reason.value == "AUTHENTICATION_TIMEOUT"
