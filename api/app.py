@@ -62,6 +62,9 @@ def build_core(settings: Settings, clock: Clock, merchant: Callable[[], httpx.As
             secret_key=settings.gateway_secret_key,
             webhook_secret=settings.gateway_webhook_secret,
             tokenizations_per_ip=settings.limit_tokenizations_per_ip,
+            frontend_url=settings.frontend_url,
+            stripe_api_base=settings.stripe_api_base,
+            stripe_deposit=settings.stripe_deposit,
         ),
         GatewayHost(clock=clock, keys=keys, limiter=limiter, merchant=merchant),
     )

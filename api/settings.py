@@ -6,13 +6,13 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gateways.registry import GATEWAYS, SIMULATED_GATEWAYS
+from gateways.registry import GATEWAYS, REQUIRED_KEYS, SIMULATED_GATEWAYS
 
 VAR_DIR = Path("var")
 SECRET_KEY_FILE = VAR_DIR / "secret.key"
@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     gateway_publishable_key: str | None = None
     gateway_secret_key: str | None = None
     gateway_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    stripe_deposit: Literal["capture", "authorize"] = "capture"
     accepted_card_brands: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [
             "visa",
@@ -150,7 +152,14 @@ class Settings(BaseSettings):
                 f"refusing to start: ONRAMP_GATEWAY={self.gateway} names no adapter this build "
                 f"has (it has {', '.join(sorted(GATEWAYS))})"
             )
+        gateway_problems = [
+            f"ONRAMP_GATEWAY={self.gateway} needs {variable} ({prefix}...)"
+            for variable, field, prefix in REQUIRED_KEYS.get(self.gateway, ())
+            if not str(getattr(self, field) or "").startswith(prefix)
+        ]
         if self.is_development:
+            if gateway_problems:
+                raise UnsafeSettingsError("refusing to start: " + "; ".join(gateway_problems))
             return
         missing = [
             name
@@ -162,6 +171,7 @@ class Settings(BaseSettings):
             if not value
         ]
         problems = [f"{name} must be set when ONRAMP_ENV={self.env}" for name in missing]
+        problems += gateway_problems
         if self.secret_key is not None and len(self.secret_key) < 32:
             problems.append("ONRAMP_SECRET_KEY must be at least 32 characters")
         if self.env is Environment.PRODUCTION and self.gateway in SIMULATED_GATEWAYS:

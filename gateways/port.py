@@ -164,9 +164,19 @@ class PaymentGateway(Protocol):
     async def payment_method(self, token: str) -> PaymentMethod | None: ...
 
     async def start_verification(
-        self, *, token: str, deposit: Money, return_url: str | None, idempotency_key: str
+        self,
+        *,
+        token: str,
+        deposit: Money,
+        return_url: str | None,
+        idempotency_key: str,
+        account: str,
     ) -> Verification:
         """Attaches the payment method and starts its verification, in one step.
+
+        `account` is the Onramp account the card is bound to (a gateway may keep a customer
+        per account). The answer may already be final (SUCCEEDED or FAILED) when the bank
+        asks for no identity check.
 
         Raises PaymentMethodUnusable when the method is unknown or another verification
         took it (the check and the taking are one conditional write at the gateway).

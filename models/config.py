@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "models.onboarding",
     "models.cards",
     "gateways.sandbox.models",
+    "gateways.stripe.models",
     "models.billing",
 ]
 APP_LABEL = "onramp"

@@ -1,13 +1,18 @@
-"""The card-verification deposit: 1 USD in the region's currency, from the rates file."""
+"""The card-verification deposit: 1 USD in the region's currency, from the rates file.
+
+Three-decimal currencies (BHD, JOD, KWD, OMR, TND) are rounded up to a multiple of 10
+minor units, as card processors (Stripe among them) charge them, for every gateway: what
+`verificationDeposit` shows is what is charged.
+"""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import cache
 from importlib import resources
 
-from services.money import Money
+from services.money import Money, minor_digits
 
 DEPOSIT_USD = Decimal(1)
 
@@ -19,8 +24,13 @@ def _rates() -> dict[str, Decimal]:
 
 
 def verification_deposit(currency: str) -> Money:
-    """1 USD converted, rounded half-up to the currency's ISO 4217 minor digits."""
+    """1 USD converted, rounded half-up to the currency's ISO 4217 minor digits (up to a
+    multiple of 10 minor units in three-decimal currencies)."""
     rate = _rates().get(currency)
     if rate is None:
         raise LookupError(f"usd_rates.json has no rate for {currency}")
-    return Money.of(DEPOSIT_USD * rate, currency)
+    deposit = Money.of(DEPOSIT_USD * rate, currency)
+    if minor_digits(currency) == 3:
+        tens = (deposit.amount * 100).to_integral_value(ROUND_CEILING) / 100
+        deposit = Money.of(tens, currency)
+    return deposit

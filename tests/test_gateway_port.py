@@ -83,7 +83,9 @@ async def test_a_gateway_brings_its_routes_jobs_and_webhook_path(
 
 
 def test_an_unknown_gateway_is_refused_naming_the_ones_there_are(settings_for) -> None:
-    with pytest.raises(Exception, match="names no adapter this build has \\(it has sandbox\\)"):
+    with pytest.raises(
+        Exception, match="names no adapter this build has \\(it has sandbox, stripe\\)"
+    ):
         settings_for(gateway="nowhere").check_safe()
 
 

@@ -91,6 +91,11 @@ SEED_BEFORE: dict[str, list[str]] = {
         "'2026-01', '2026-01-01', '2026-01-31', 'EUR', '19', '1.00', '0.19', '1.19', 'UNPAID', "
         "'2026-02-03 00:00:00+00:00', 0)",
     ],
+    "0012_stripe_customers": [
+        "INSERT INTO sandbox_payment_methods (id, brand, first6, last4, expiry_month, "
+        "expiry_year, holder_name, fingerprint, behavior, created_at) VALUES ('pm_seed2', "
+        "'visa', '424242', '4242', 12, 2030, 'Ana', 'g', 'succeed', '2026-01-01 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -102,7 +107,7 @@ EXPECTED_ROWS = {
     "card_binding_attempts": 1,
     "binding_idempotency_keys": 1,
     "service_tickets": 1,
-    "sandbox_payment_methods": 1,
+    "sandbox_payment_methods": 2,
     "bills": 1,
 }
 

@@ -134,8 +134,15 @@ class SandboxGateway:
         )
 
     async def start_verification(
-        self, *, token: str, deposit: Money, return_url: str | None, idempotency_key: str
+        self,
+        *,
+        token: str,
+        deposit: Money,
+        return_url: str | None,
+        idempotency_key: str,
+        account: str,
     ) -> Verification:
+        del account  # the sandbox keeps no customers
         existing = await SandboxIntent.get_or_none(idempotency_key=idempotency_key)
         if existing is not None:
             return _verification(existing, None)

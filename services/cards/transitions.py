@@ -79,6 +79,7 @@ class Transitions:
                 deposit=_deposit(attempt),
                 return_url=attempt.return_url,
                 idempotency_key=str(attempt.id),
+                account=str(attempt.account_id),
             )
         except PaymentMethodUnusable as error:
             # Another attempt took the card between bindCard's check and now: asking again
@@ -99,6 +100,15 @@ class Transitions:
         await self.apply_start(attempt, verification)
 
     async def apply_start(self, attempt: CardBindingAttempt, verification: Verification) -> None:
+        if verification.state is not VerificationState.REQUIRES_ACTION:
+            # Final at once (no identity check asked), or still processing: remember the
+            # gateway's reference, then settle as a webhook would (a webhook may have come
+            # before this answer and found no attempt by that reference).
+            await CardBindingAttempt.filter(id=attempt.id, gateway_intent=None).update(
+                gateway_intent=verification.reference, updated_at=self.clock.now()
+            )
+            await self._settle(attempt, verification)
+            return
         if verification.redirect_url is None:
             # The gateway has it, but the single-use bank link is gone with a crash.
             await self.gateway.cancel_verification(verification.reference)
@@ -122,6 +132,9 @@ class Transitions:
         verification = await self.gateway.verification(reference)
         if attempt is None or verification is None:
             return
+        await self._settle(attempt, verification)
+
+    async def _settle(self, attempt: CardBindingAttempt, verification: Verification) -> None:
         if verification.state is VerificationState.SUCCEEDED and verification.charge:
             await self.succeed(attempt, verification.charge)
         elif verification.state is VerificationState.FAILED:
@@ -140,10 +153,14 @@ class Transitions:
         }.get(await self.gateway.refund_state(charge))
         if settled is None:
             return
-        moved = await CardBindingAttempt.filter(
-            id=attempt.id,
-            deposit_status__in=(DepositStatus.CHARGED, DepositStatus.REFUND_PENDING),
-        ).update(deposit_status=settled, updated_at=self.clock.now())
+        # A refund the gateway reported done may still fail later (Stripe: a refund to a
+        # closed card turns from succeeded to failed): REFUNDED may then become REFUND_FAILED.
+        movable = [DepositStatus.CHARGED, DepositStatus.REFUND_PENDING]
+        if settled is DepositStatus.REFUND_FAILED:
+            movable.append(DepositStatus.REFUNDED)
+        moved = await CardBindingAttempt.filter(id=attempt.id, deposit_status__in=movable).update(
+            deposit_status=settled, updated_at=self.clock.now()
+        )
         if moved:
             if settled is DepositStatus.REFUND_FAILED:
                 log.warning("the deposit refund of attempt %s was given up", attempt.id)
