@@ -199,6 +199,23 @@ class PaymentGateway(Protocol):
         self, *, token: str, amount: Money, idempotency_key: str
     ) -> ChargeOutcome: ...
 
+    async def charge_on_session(
+        self,
+        *,
+        token: str,
+        amount: Money,
+        return_url: str | None,
+        idempotency_key: str,
+        account: str,
+    ) -> Verification:
+        """A charge the person asked for (payBill): the bank may want its identity page.
+
+        The answer is SUCCEEDED or FAILED at once, or REQUIRES_ACTION with the bank page's
+        `redirect_url`; its later state is read with `verification(reference)`, and the
+        gateway's webhooks name it as their `verification`.
+        """
+        ...
+
     def parse_webhook(
         self, body: bytes, headers: Mapping[str, str], now: datetime
     ) -> WebhookEvent: ...

@@ -76,6 +76,9 @@ class Bill(Model):
     charge_attempts = fields.IntField(default=0)
     next_charge_at = fields.DatetimeField(null=True)
     last_charge_error = fields.CharField(max_length=64, null=True)
+    # The payment of this bill that is under way (PROCESSING or REQUIRES_ACTION), if any:
+    # claimed by one conditional UPDATE, so that a bill has one payment at a time.
+    active_payment_id = fields.UUIDField(null=True)
 
     class Meta:
         table = "bills"
@@ -129,9 +132,33 @@ class BillPayment(Model):
     )
     failure_reason = fields.CharField(max_length=32, null=True)
     gateway_reference = fields.CharField(max_length=64, null=True)
+    # payBill's bank page, while REQUIRES_ACTION.
+    redirect_url = fields.CharField(max_length=500, null=True)
+    action_expires_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "bill_payments"
-        indexes = (("bill_id", "created_at"),)
+        indexes = (("bill_id", "created_at"), ("gateway_reference",))
+
+
+class BillPaymentKey(Model):
+    """A payBill idempotency key of one account, for 24 hours."""
+
+    id = fields.UUIDField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "onramp.Account", on_delete=fields.CASCADE
+    )
+    account_id: UUID
+    key = fields.CharField(max_length=128)
+    request_hash = fields.CharField(max_length=64)
+    payment: fields.ForeignKeyNullableRelation[BillPayment] = fields.ForeignKeyField(
+        "onramp.BillPayment", on_delete=fields.CASCADE, null=True
+    )
+    payment_id: UUID | None
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "bill_payment_keys"
+        unique_together = (("account", "key"),)

@@ -96,6 +96,12 @@ SEED_BEFORE: dict[str, list[str]] = {
         "expiry_year, holder_name, fingerprint, behavior, created_at) VALUES ('pm_seed2', "
         "'visa', '424242', '4242', 12, 2030, 'Ana', 'g', 'succeed', '2026-01-01 00:00:00+00:00')",
     ],
+    "0013_pay_bill": [
+        "INSERT INTO bill_payments (id, bill_id, card_id, card_brand, card_last4, amount, "
+        "currency, off_session, status, created_at) VALUES "
+        "('1b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a66', '0b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a65', NULL, "
+        "'visa', '4242', '1.19', 'EUR', true, 'FAILED', '2026-02-03 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -109,6 +115,7 @@ EXPECTED_ROWS = {
     "service_tickets": 1,
     "sandbox_payment_methods": 2,
     "bills": 1,
+    "bill_payments": 1,
 }
 
 

@@ -225,6 +225,71 @@ class SandboxGateway:
             )
         return ChargeOutcome(existing.id, existing.status == "captured", existing.failure_code)
 
+    async def charge_on_session(
+        self,
+        *,
+        token: str,
+        amount: Money,
+        return_url: str | None,
+        idempotency_key: str,
+        account: str,
+    ) -> Verification:
+        del account  # the sandbox keeps no customers
+        existing = await SandboxIntent.get_or_none(idempotency_key=idempotency_key)
+        if existing is not None:
+            return _verification(existing, None)
+        method = await SandboxPaymentMethod.get(id=token)
+        now = self.clock.now()
+        if method.behavior != "charges_need_action" or method.detached_at is not None:
+            # No identity check asked: captured (or refused) at once, as a payment intent
+            # that is already final.
+            failure = "payment_method_detached" if method.detached_at is not None else None
+            async with in_transaction():
+                charge = None
+                if failure is None:
+                    charge = await SandboxCharge.create(
+                        id=f"ch_{_short(idempotency_key)}",
+                        payment_method=method,
+                        amount=str(amount.amount),
+                        currency=amount.currency,
+                        status="captured",
+                        created_at=now,
+                    )
+                intent = await SandboxIntent.create(
+                    id=_id("pi"),
+                    idempotency_key=idempotency_key,
+                    payment_method_id=token,
+                    amount=str(amount.amount),
+                    currency=amount.currency,
+                    return_url=return_url,
+                    status=(
+                        VerificationState.FAILED if failure else VerificationState.SUCCEEDED
+                    ).value,
+                    failure_code=failure,
+                    # Never shown: no bank page for this intent.
+                    bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, secrets.token_urlsafe(24)),
+                    bank_token_used_at=now,
+                    charge=charge.id if charge else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            return _verification(intent, None)
+        # The bank wants the person: its page decides, and its approval captures the charge.
+        bank_token = secrets.token_urlsafe(24)
+        intent = await SandboxIntent.create(
+            id=_id("pi"),
+            idempotency_key=idempotency_key,
+            payment_method_id=token,
+            amount=str(amount.amount),
+            currency=amount.currency,
+            return_url=return_url,
+            status=VerificationState.REQUIRES_ACTION.value,
+            bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token),
+            created_at=now,
+            updated_at=now,
+        )
+        return _verification(intent, self.bank_url(bank_token))
+
     def parse_webhook(self, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookEvent:
         signature = headers.get(SIGNATURE_HEADER, "")
         parts = dict(item.split("=", 1) for item in signature.split(",") if "=" in item)

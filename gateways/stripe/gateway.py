@@ -308,6 +308,38 @@ class StripeGateway:
         )
         return ChargeOutcome(intent.id, False, failure)
 
+    async def charge_on_session(
+        self,
+        *,
+        token: str,
+        amount: Money,
+        return_url: str | None,
+        idempotency_key: str,
+        account: str,
+    ) -> Verification:
+        customer = await self._customer(account)
+        try:
+            intent = await self.client.v1.payment_intents.create_async(
+                params={
+                    "amount": minor_units(amount),
+                    "currency": amount.currency.lower(),
+                    "customer": customer,
+                    "payment_method": token,
+                    "allowed_payment_method_types": ["card"],
+                    "confirm": True,
+                    "return_url": return_url or self.default_return_url,
+                    "description": "Onramp bill payment",
+                    "metadata": {"onramp_account": account, "onramp_payment": idempotency_key},
+                },
+                options={"idempotency_key": f"onramp-payment-{idempotency_key}"},
+            )
+        except stripe.CardError as declined:
+            failed = declined.error.payment_intent if declined.error else None
+            if failed is None:
+                raise
+            return _verification(failed)
+        return _verification(intent)
+
     def parse_webhook(self, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookEvent:
         signature = headers.get(SIGNATURE_HEADER)
         try:
