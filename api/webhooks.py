@@ -23,5 +23,8 @@ async def payment_webhook(request: Request) -> JSONResponse:
     except InvalidWebhook as refused:
         log.warning("payment webhook refused: %s", refused)
         return JSONResponse({"error": str(refused)}, status_code=400)
+    # Payments of bills first (each move is conditional, so a redelivery changes nothing),
+    # then card bindings, which remember the event as handled.
+    await services.billing.receive(event)
     await services.cards.receive(event)
     return JSONResponse({"received": True})

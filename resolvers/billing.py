@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from models.accounts import Account
 from models.billing import Bill, BillPayment
-from resolvers.cards import CardBindingNextAction, PaymentCardType
+from resolvers.cards import CardBindingNextAction, NextActionType, PaymentCardType
 from resolvers.enums import BillKind, BillPaymentStatus, BillStatus, CardBrand, CardFailureReason
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
@@ -195,6 +195,17 @@ class BillPaymentType(relay.Node):
 
     @classmethod
     def from_model(cls, payment: BillPayment) -> BillPaymentType:
+        next_action = None
+        if (
+            payment.status is BillPaymentStatus.REQUIRES_ACTION
+            and payment.redirect_url
+            and payment.action_expires_at
+        ):
+            next_action = CardBindingNextAction(
+                type=NextActionType.REDIRECT_TO_BANK,
+                redirect_url=payment.redirect_url,
+                expires_at=payment.action_expires_at,
+            )
         return cls(
             id=str(payment.id),
             model=payment,
@@ -202,7 +213,7 @@ class BillPaymentType(relay.Node):
             card_last4=payment.card_last4,
             amount=MoneyType.of(Money.of(payment.amount, payment.currency)),
             status=payment.status,
-            next_action=None,
+            next_action=next_action,
             failure_reason=(
                 CardFailureReason(payment.failure_reason) if payment.failure_reason else None
             ),

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.account_messages import AccountMessagesMutation
+from resolvers.bill_payments import BillPaymentSubscription, PayBillMutation
 from resolvers.billing import BillPaymentType, BillType
 from resolvers.card_binding_updates import CardBindingSubscription
 from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, PaymentCardType
@@ -45,7 +46,7 @@ MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, CardQuery))
-Subscription = merge_types("Subscription", (CardBindingSubscription,))
+Subscription = merge_types("Subscription", (CardBindingSubscription, BillPaymentSubscription))
 # The order here is the order of Mutation's fields in the exported schema: the steps' order.
 Mutation = merge_types(
     "Mutation",
@@ -60,6 +61,7 @@ Mutation = merge_types(
         CardMutation,
         WalletMutation,
         RemovalMutation,
+        PayBillMutation,
         TicketMutation,
     ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,7 @@ from models.billing import (
 )
 from models.cards import FailureReason, PaymentCard
 from services import messages
+from services.bill_payments import BillPayments
 from services.billing_dates import BILLING_DAY
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
@@ -44,6 +46,7 @@ from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.problems import ProblemCode, Refused
 from services.public_ids import public_id
+from services.pubsub import PubSub
 from services.regions import find_region
 from services.text import check_text
 
@@ -101,12 +104,32 @@ def parse_amount(raw: str, currency: str) -> Decimal:
 
 class Billing:
     def __init__(
-        self, *, clock: Clock, gateway: PaymentGateway, outbox: Outbox, frontend_url: str
+        self,
+        *,
+        clock: Clock,
+        gateway: PaymentGateway,
+        outbox: Outbox,
+        frontend_url: str,
+        pubsub: PubSub,
+        allowed_origins: tuple[str, ...],
+        action_timeout: timedelta,
     ) -> None:
         self.frontend_url = frontend_url
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
+        self.payments = BillPayments(
+            clock=clock,
+            gateway=gateway,
+            outbox=outbox,
+            pubsub=pubsub,
+            frontend_url=frontend_url,
+            allowed_origins=allowed_origins,
+            action_timeout=action_timeout,
+        )
+        self.pay_bill = self.payments.pay_bill
+        self.receive = self.payments.receive
+        self.payment_of = self.payments.payment_of
 
     # Usage
 
@@ -265,10 +288,16 @@ class Billing:
 
     async def _charge(self, bill: Bill) -> None:
         attempt = bill.charge_attempts
-        # One charge per attempt, whoever runs it: claim the attempt first.
+        payment_id = uuid.uuid4()
+        # One charge per attempt, whoever runs it: claim the attempt first. A bill whose
+        # payment is under way (payBill waiting on the bank page) is skipped, its retry kept.
         claimed = await Bill.filter(
-            id=bill.id, status=BillStatus.UNPAID, charge_attempts=attempt
-        ).update(charge_attempts=F("charge_attempts") + 1, next_charge_at=None)
+            id=bill.id, status=BillStatus.UNPAID, charge_attempts=attempt, active_payment_id=None
+        ).update(
+            charge_attempts=F("charge_attempts") + 1,
+            next_charge_at=None,
+            active_payment_id=payment_id,
+        )
         if not claimed:
             return
         card = await PaymentCard.filter(
@@ -276,11 +305,11 @@ class Billing:
         ).first()
         outcome = None
         if card is not None:
-            outcome = await self._charge_card(bill, card, f"bill:{bill.id}:{attempt}")
+            outcome = await self._charge_card(bill, card, f"bill:{bill.id}:{attempt}", payment_id)
         now = self.clock.now()
         if outcome is not None and outcome.succeeded:
             paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
-                status=BillStatus.PAID, paid_at=now, last_charge_error=None
+                status=BillStatus.PAID, paid_at=now, last_charge_error=None, active_payment_id=None
             )
             log.info("bill %s paid", bill.number)
             if paid and card is not None:
@@ -302,6 +331,7 @@ class Billing:
             else None
         )
         await Bill.filter(id=bill.id).update(
+            active_payment_id=None,
             next_charge_at=retry_at,
             last_charge_error=(outcome.failure_code if outcome else "no_default_card") or "failed",
         )
@@ -320,10 +350,11 @@ class Billing:
             await self.flag_arrears(account, f"bill {bill.number} unpaid after every retry")
 
     async def _charge_card(
-        self, bill: Bill, card: PaymentCard, idempotency_key: str
+        self, bill: Bill, card: PaymentCard, idempotency_key: str, payment_id: uuid.UUID
     ) -> ChargeOutcome | None:
         """One automatic charge, recorded as a payment of the bill whatever happens."""
         payment = await BillPayment.create(
+            id=payment_id,
             bill_id=bill.id,
             card_id=card.id,
             card_brand=card.brand,

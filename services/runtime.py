@@ -108,5 +108,13 @@ def build_services(
         gateway=gateway,
         cards=cards,
         tickets=Tickets(clock, outbox),
-        billing=Billing(clock=clock, gateway=gateway, outbox=outbox, frontend_url=frontend_url),
+        billing=Billing(
+            clock=clock,
+            gateway=gateway,
+            outbox=outbox,
+            frontend_url=frontend_url,
+            pubsub=pubsub,
+            allowed_origins=binding_rules.allowed_origins,
+            action_timeout=binding_rules.action_timeout,
+        ),
     )
