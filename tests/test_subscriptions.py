@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry import relay
 
 from api.app import create_app
 from api.sockets import SESSION_ENDED, SocketRegistry
@@ -454,3 +455,80 @@ def test_a_socket_left_open_hears_nothing_after_its_session_ended(browser) -> No
 
 async def _end_sessions_quietly() -> None:
     await Session.all().update(revoked_at=datetime.now(UTC))
+
+
+PAYMENT_SUBSCRIPTION = """subscription($id: ID!) { billPaymentUpdates(paymentId: $id) {
+  id status failureReason nextAction { redirectUrl } } }"""
+PAY_BILL = """mutation($input: PayBillInput!) { payBill(input: $input) {
+  payment { id status nextAction { redirectUrl } } errors { code } } }"""
+
+
+def _unpaid_bill(browser: Browser) -> str:
+    """Card 3184 bound (its bank page approved), and a bill whose automatic charge failed."""
+    from models.accounts import Account
+    from models.billing import Bill
+    from models.cards import PaymentCard
+    from services.billing import month_start
+
+    attempt = browser.start_binding("4000002760003184")
+    browser.answer_bank(attempt, "approve")
+    services = browser.client.app.state.services
+
+    async def bill() -> str:
+        import asyncio
+
+        for _ in range(100):
+            account = await Account.get(email=EMAIL)
+            if await PaymentCard.exists(account_id=account.id):
+                break
+            await asyncio.sleep(0.05)
+        await services.billing.record_usage(account, "5.00", "Compute")
+        await services.billing._bill_month(month_start(services.clock.now().date()))
+        found = await Bill.get(account_id=account.id)
+        return relay.to_base64("Bill", found.id)
+
+    return browser.client.portal.call(bill)
+
+
+def test_bill_payment_updates_push_the_bank_page_then_success(browser) -> None:
+    token = browser.sign_up(EMAIL)
+    bill_id = _unpaid_bill(browser)
+    paid = browser.gql(PAY_BILL, {"input": {"billId": bill_id, "idempotencyKey": "p"}})
+    payment = paid["data"]["payBill"]["payment"]
+    assert payment["status"] == "REQUIRES_ACTION"
+    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
+    try:
+        session.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": PAYMENT_SUBSCRIPTION, "variables": {"id": payment["id"]}},
+            }
+        )
+        now = session.receive_json()["payload"]["data"]["billPaymentUpdates"]
+        path = payment["nextAction"]["redirectUrl"].removeprefix("http://testserver.local")
+        assert browser.client.post(path, data={"outcome": "approve"}).status_code == 200
+        later = session.receive_json()["payload"]["data"]["billPaymentUpdates"]
+        assert session.receive_json() == {"id": "1", "type": "complete"}
+        # Unknown: NOT_FOUND.
+        session.send_json(
+            {
+                "id": "2",
+                "type": "subscribe",
+                "payload": {
+                    "query": PAYMENT_SUBSCRIPTION,
+                    "variables": {"id": relay.to_base64("BillPayment", uuid.uuid4())},
+                },
+            }
+        )
+        unknown = session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+    assert (now["status"], now["nextAction"]["redirectUrl"]) == (
+        "REQUIRES_ACTION",
+        payment["nextAction"]["redirectUrl"],
+    )
+    assert (later["status"], later["nextAction"]) == ("SUCCEEDED", None)
+    assert unknown["type"] in ("error", "next"), unknown
+    errors = unknown["payload"] if unknown["type"] == "error" else unknown["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
