@@ -36,6 +36,9 @@ log = logging.getLogger("onramp.billing")
 
 ACTIVE = (BillPaymentStatus.PROCESSING, BillPaymentStatus.REQUIRES_ACTION)
 TERMINAL = (BillPaymentStatus.SUCCEEDED, BillPaymentStatus.FAILED)
+# A payBill payment still PROCESSING this long after it began lost its way: settle it.
+STALE_AFTER = timedelta(minutes=10)
+SWEEP_INTERVAL_S = 1.0
 
 
 def channel(payment_id: object) -> str:
@@ -313,6 +316,43 @@ class BillPayments:
         verification = await self.gateway.verification(reference)
         if verification is not None:
             await self._settle(payment, verification)
+
+    # Background work, safe in every process at once.
+
+    async def sweep(self) -> None:
+        """Ends payments left on the bank page past their time, and lost ones.
+
+        Cancel first, then believe the gateway: the bank may have answered just in time.
+        Either way the bill is free again for payBill and for its automatic retries.
+        """
+        now = self.clock.now()
+        for payment in await BillPayment.filter(
+            status=BillPaymentStatus.REQUIRES_ACTION, off_session=False, action_expires_at__lte=now
+        ):
+            await self._end(payment, FailureReason.AUTHENTICATION_TIMEOUT, cancel=True)
+        for payment in await BillPayment.filter(
+            status=BillPaymentStatus.PROCESSING,
+            off_session=False,
+            created_at__lte=now - STALE_AFTER,
+        ):
+            await self._end(payment, FailureReason.PROCESSING_ERROR, cancel=False)
+
+    async def _end(self, payment: BillPayment, reason: FailureReason, *, cancel: bool) -> None:
+        reference = payment.gateway_reference
+        if reference is None:
+            await self._fail(payment, reason)
+            return
+        if cancel:
+            await self.gateway.cancel_verification(reference)
+        verification = await self.gateway.verification(reference)
+        if verification is not None and verification.state in (
+            VerificationState.SUCCEEDED,
+            VerificationState.FAILED,
+            VerificationState.CANCELED,
+        ):
+            await self._settle(payment, verification)
+        else:
+            await self._fail(payment, reason)
 
     async def publish(self, payment_id: uuid.UUID) -> None:
         await self.pubsub.publish(channel(payment_id), f"changed:{uuid.uuid4().hex}")

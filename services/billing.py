@@ -36,7 +36,7 @@ from models.billing import (
 )
 from models.cards import FailureReason, PaymentCard
 from services import messages
-from services.bill_payments import BillPayments
+from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
 from services.billing_dates import BILLING_DAY
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
@@ -438,7 +438,10 @@ class Billing:
 
     def jobs(self) -> list[Job]:
         """`onramp serve`'s billing: today's run, once an hour."""
-        return [Job("billing", self.run_today, RUN_INTERVAL_S)]
+        return [
+            Job("billing", self.run_today, RUN_INTERVAL_S),
+            Job("bill-payments", self.payments.sweep, SWEEP_INTERVAL_S),
+        ]
 
 
 def _currency(account: Account) -> str:

@@ -188,7 +188,14 @@ async def test_the_app_runs_its_jobs_from_one_list_and_stops_them(app_factory) -
     async with app_factory(jobs=False):
         unstarted = _job_tasks()
 
-    assert names == {"outbox", "card-binding", "billing", "sandbox-refunds", "sandbox-webhooks"}
+    assert names == {
+        "outbox",
+        "card-binding",
+        "billing",
+        "bill-payments",
+        "sandbox-refunds",
+        "sandbox-webhooks",
+    }
     assert during == {f"job:{name}" for name in names}
     assert unstarted == set()
     assert _job_tasks() == set()

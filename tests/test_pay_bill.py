@@ -224,3 +224,48 @@ async def test_the_webhook_settles_once_and_a_redelivery_changes_nothing(
         )
         receipts = [m for m in await outbox(app) if m["kind"] == "bill-paid"]
         assert len(receipts) == 1
+
+
+async def test_a_payment_left_on_the_bank_page_times_out_and_frees_the_bill(
+    billing_app, clock
+) -> None:
+    _, gql, bill_id = await _unpaid_bill(billing_app, clock, "eva@example.com", "4000002760003184")
+    waiting = (await _pay(gql, bill_id))["payment"]
+    assert waiting["status"] == "REQUIRES_ACTION"
+    sweep = billing_app.state.services.billing.payments.sweep
+    await sweep()  # not yet expired
+    assert (await gql(PAYMENT, {"id": waiting["id"]}))["data"]["node"]["status"] == (
+        "REQUIRES_ACTION"
+    )
+    clock.advance(seconds=billing_app.state.settings.threeds_timeout_s + 1)
+    await sweep()
+    ended = (await gql(PAYMENT, {"id": waiting["id"]}))["data"]["node"]
+    assert (ended["status"], ended["failureReason"]) == ("FAILED", "AUTHENTICATION_TIMEOUT")
+    # The bank link no longer works, and the bill may be paid again.
+    page = await gql.http.get(
+        waiting["nextAction"]["redirectUrl"].removeprefix("http://testserver.local")
+    )
+    assert page.status_code == 410
+    again = await _pay(gql, bill_id, key="pay-2")
+    assert again["errors"] == []
+
+
+async def test_a_card_with_a_payment_running_cannot_be_removed(billing_app, clock) -> None:
+    _, gql, bill_id = await _unpaid_bill(billing_app, clock, "eva@example.com", "4000002760003184")
+    other = await _add_card(gql, "4242 4242 4242 4242", "second")
+    await gql(
+        "mutation($input: CardInput!) { setDefaultCard(input: $input) { errors { code } } }",
+        {"input": {"cardId": other}},
+    )
+    cards = (await gql("{ me { paymentCards { id last4 } } }"))["data"]["me"]["paymentCards"]
+    busy_card = next(c["id"] for c in cards if c["last4"] == "3184")
+    waiting = (await _pay(gql, bill_id, cardId=busy_card))["payment"]
+    assert waiting["status"] == "REQUIRES_ACTION"
+    remove = """mutation($input: CardInput!) { removeCard(input: $input) {
+      removedCardId errors { field code } } }"""
+    refused = (await gql(remove, {"input": {"cardId": busy_card}}))["data"]["removeCard"]
+    assert refused["errors"] == [{"field": "cardId", "code": "PAYMENT_IN_PROGRESS"}]
+    await answer_bank(gql, waiting["nextAction"]["redirectUrl"], "approve")
+    await _payment_until(gql, waiting["id"], "SUCCEEDED")
+    removed = (await gql(remove, {"input": {"cardId": busy_card}}))["data"]["removeCard"]
+    assert removed["errors"] == []

@@ -8,6 +8,7 @@ from tortoise.transactions import in_transaction
 
 from gateways.port import PaymentGateway
 from models.accounts import Account
+from models.billing import BillPayment, BillPaymentStatus
 from models.cards import PaymentCard
 from services.clock import Clock
 from services.problems import ProblemCode, Refused
@@ -50,6 +51,15 @@ class Wallet:
     async def remove(self, account: Account, card_id: uuid.UUID | None) -> uuid.UUID:
         """Takes the card off the account and the gateway detaches it; its attempts stay."""
         card = await self.card_of(account, card_id)
+        if await BillPayment.filter(
+            card_id=card.id,
+            status__in=(BillPaymentStatus.PROCESSING, BillPaymentStatus.REQUIRES_ACTION),
+        ).exists():
+            raise Refused.because(
+                ProblemCode.PAYMENT_IN_PROGRESS,
+                "A payment with this card is still being processed: wait for it to end.",
+                "cardId",
+            )
         async with in_transaction():
             # Taking turns with set_default: a card made the default meanwhile stays.
             await Account.filter(id=account.id).select_for_update().first()
