@@ -41,6 +41,8 @@ class Account(Model):
     # Post-paid billing: set when arrears are suspected; bills are then issued at once.
     arrears_risk = fields.BooleanField(default=False, db_default=False)
     arrears_reason = fields.CharField(max_length=200, null=True)
+    # Set by failed charges (lifted once every bill is paid), not by an operator (who lifts it).
+    arrears_from_charges = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "accounts"

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -57,7 +58,10 @@ class BillPayments:
         frontend_url: str,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
+        after_paid: Callable[[uuid.UUID], Awaitable[None]],
     ) -> None:
+        """`after_paid` is told the account whenever one of its bills becomes PAID."""
+        self.after_paid = after_paid
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
@@ -277,6 +281,7 @@ class BillPayments:
         bill = await Bill.get(id=payment.bill_id)
         log.info("bill %s paid by payBill", bill.number)
         if paid:
+            await self.after_paid(bill.account_id)
             account = await Account.get(id=bill.account_id)
             await self.outbox.send_email(
                 account.email_display,

@@ -126,6 +126,7 @@ class Billing:
             frontend_url=frontend_url,
             allowed_origins=allowed_origins,
             action_timeout=action_timeout,
+            after_paid=self.lift_arrears_if_settled,
         )
         self.pay_bill = self.payments.pay_bill
         self.receive = self.payments.receive
@@ -312,6 +313,8 @@ class Billing:
                 status=BillStatus.PAID, paid_at=now, last_charge_error=None, active_payment_id=None
             )
             log.info("bill %s paid", bill.number)
+            if paid:
+                await self.lift_arrears_if_settled(bill.account_id)
             if paid and card is not None:
                 account = await Account.get(id=bill.account_id)
                 await self.outbox.send_email(
@@ -347,7 +350,9 @@ class Billing:
             ),
         )
         if retry_at is None:
-            await self.flag_arrears(account, f"bill {bill.number} unpaid after every retry")
+            await self.flag_arrears(
+                account, f"bill {bill.number} unpaid after every retry", by_charges=True
+            )
 
     async def _charge_card(
         self, bill: Bill, card: PaymentCard, idempotency_key: str, payment_id: uuid.UUID
@@ -394,14 +399,37 @@ class Billing:
 
     # Arrears risk
 
-    async def flag_arrears(self, account: Account, reason: str) -> Account:
-        await Account.filter(id=account.id).update(arrears_risk=True, arrears_reason=reason[:200])
+    async def flag_arrears(
+        self, account: Account, reason: str, *, by_charges: bool = False
+    ) -> Account:
+        """Flags the account; an operator's flag stays until an operator clears it."""
+        flagged = await Account.filter(id=account.id).first()
+        operator_flag = bool(flagged and flagged.arrears_risk and not flagged.arrears_from_charges)
+        await Account.filter(id=account.id).update(
+            arrears_risk=True,
+            arrears_reason=reason[:200],
+            arrears_from_charges=by_charges and not operator_flag,
+        )
         log.info("account %s flagged for arrears risk", account.id)
         return await Account.get(id=account.id)
 
     async def clear_arrears(self, account: Account) -> Account:
-        await Account.filter(id=account.id).update(arrears_risk=False, arrears_reason=None)
+        await Account.filter(id=account.id).update(
+            arrears_risk=False, arrears_reason=None, arrears_from_charges=False
+        )
         return await Account.get(id=account.id)
+
+    async def lift_arrears_if_settled(self, account_id: UUID) -> None:
+        """Once every bill is paid, a flag that failed charges set is lifted, and said so."""
+        if await Bill.filter(account_id=account_id, status=BillStatus.UNPAID).exists():
+            return
+        lifted = await Account.filter(
+            id=account_id, arrears_risk=True, arrears_from_charges=True
+        ).update(arrears_risk=False, arrears_reason=None, arrears_from_charges=False)
+        if lifted:
+            account = await Account.get(id=account_id)
+            log.info("account %s no longer at arrears risk: every bill is paid", account.id)
+            await self.outbox.send_email(account.email_display, messages.arrears_lifted())
 
     # Reading
 

@@ -134,6 +134,15 @@ def bill_paid(number: str, total: str, card: str, link: str) -> Message:
     )
 
 
+def arrears_lifted() -> Message:
+    return Message(
+        "arrears-lifted",
+        f"Every {PRODUCT} bill is paid",
+        "Thank you: every bill of your account is paid. Usage is billed monthly again, on "
+        "the 3rd, instead of at once.\n",
+    )
+
+
 def bill_payment_failed(
     number: str, total: str, retry_on: str | None, cards_link: str, bills_link: str
 ) -> Message:

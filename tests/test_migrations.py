@@ -102,6 +102,11 @@ SEED_BEFORE: dict[str, list[str]] = {
         "('1b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a66', '0b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a65', NULL, "
         "'visa', '4242', '1.19', 'EUR', true, 'FAILED', '2026-02-03 00:00:00+00:00')",
     ],
+    "0014_arrears_from_charges": [
+        "INSERT INTO usage_records (id, account_id, amount, currency, description, occurred_at) "
+        f"VALUES ('2b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a67', '{ACCOUNT_ID}', '1.00', 'EUR', 'x', "
+        "'2026-02-04 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -115,6 +120,7 @@ EXPECTED_ROWS = {
     "service_tickets": 1,
     "sandbox_payment_methods": 2,
     "bills": 1,
+    "usage_records": 1,
     "bill_payments": 1,
 }
 

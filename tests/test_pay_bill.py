@@ -269,3 +269,35 @@ async def test_a_card_with_a_payment_running_cannot_be_removed(billing_app, cloc
     await _payment_until(gql, waiting["id"], "SUCCEEDED")
     removed = (await gql(remove, {"input": {"cardId": busy_card}}))["data"]["removeCard"]
     assert removed["errors"] == []
+
+
+async def _flagged_by_failures(app: Any, clock: Any) -> tuple[Account, Any, str]:
+    """Card 0341: every automatic charge fails, and after the last retry the account is flagged."""
+    account, gql, bill_id = await _unpaid_bill(app, clock, "eva@example.com", "4000000000000341")
+    billing = app.state.services.billing
+    for day in (4, 6, 10):
+        clock.set(at(2026, 12, day))
+        await billing.run(date(2026, 12, day))
+    account = await Account.get(id=account.id)
+    assert account.arrears_risk
+    return account, gql, bill_id
+
+
+async def test_paying_every_bill_lifts_a_flag_that_failed_charges_set(billing_app, clock) -> None:
+    account, gql, bill_id = await _flagged_by_failures(billing_app, clock)
+    paid = await _pay(gql, bill_id)  # 0341 fails only off-session
+    assert paid["payment"]["status"] == "SUCCEEDED"
+    account = await Account.get(id=account.id)
+    assert not account.arrears_risk
+    assert [m for m in await outbox(billing_app) if m["kind"] == "arrears-lifted"]
+
+
+async def test_an_operators_flag_stays_when_the_bills_are_paid(billing_app, clock) -> None:
+    account, gql, bill_id = await _flagged_by_failures(billing_app, clock)
+    billing = billing_app.state.services.billing
+    await billing.flag_arrears(account, "manual review")  # an operator's word on top
+    await _pay(gql, bill_id)
+    assert (await Account.get(id=account.id)).arrears_risk
+    assert not [m for m in await outbox(billing_app) if m["kind"] == "arrears-lifted"]
+    await billing.clear_arrears(account)
+    assert not (await Account.get(id=account.id)).arrears_risk
