@@ -347,6 +347,12 @@ class Billing:
                 retry_at.date().isoformat() if retry_at else None,
                 cards_link=f"{self.frontend_url}/cards",
                 bills_link=f"{self.frontend_url}/bills",
+                bill_link=f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
+                needs_the_person=bool(
+                    outcome
+                    and GATEWAY_FAILURES.get(outcome.failure_code or "")
+                    is FailureReason.AUTHENTICATION_REQUIRED
+                ),
             ),
         )
         if retry_at is None:

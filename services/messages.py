@@ -144,18 +144,32 @@ def arrears_lifted() -> Message:
 
 
 def bill_payment_failed(
-    number: str, total: str, retry_on: str | None, cards_link: str, bills_link: str
+    number: str,
+    total: str,
+    retry_on: str | None,
+    *,
+    cards_link: str,
+    bills_link: str,
+    bill_link: str,
+    needs_the_person: bool,
 ) -> Message:
     then = (
         f"We will try again on {retry_on}, with whichever card is your default then."
         if retry_on
         else "We will not try again: the account is now billed as soon as it uses services."
     )
+    what = (
+        "Your bank wants you to confirm every charge of this card yourself, so it cannot be "
+        f"charged automatically. Pay the bill yourself at {bill_link} (your bank will ask "
+        f"you to confirm), or make another card your default at {cards_link}\n"
+        if needs_the_person
+        else "What you can do: pay the bill now with any of your cards at "
+        f"{bill_link}, check the card with your bank, or add another card and make it your "
+        f"default at {cards_link}\n"
+    )
     return Message(
         "bill-payment-failed",
         f"We could not charge your card for bill {number}",
         f"Charging {total} for bill {number} to your default card failed. {then}\n\n"
-        "What you can do: check the card with your bank, or add another card and make it "
-        f"your default at {cards_link}\n"
-        f"Your bills: {bills_link}\n",
+        f"{what}Your bills: {bills_link}\n",
     )

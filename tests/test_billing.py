@@ -360,6 +360,8 @@ async def test_a_card_that_wants_the_person_every_time_fails_automatic_charges(
     [payment] = await _payments(gql)
     assert (payment["status"], payment["failureReason"]) == ("FAILED", "AUTHENTICATION_REQUIRED")
     assert "Pay the bill yourself" in payment["result"]
+    [email] = [m for m in await outbox(billing_app) if m["kind"] == "bill-payment-failed"]
+    assert "Pay the bill yourself at https://app.example.test/bills/" in email["body"]
 
 
 async def test_a_paid_bill_shows_its_payment_and_a_gateway_error_is_a_failed_try(
