@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from api.settings import UnsafeSettingsError
+from gateways.port import VerificationState
 from gateways.stripe.gateway import minor_units
 from gateways.stripe.models import StripeCustomer
 from models.cards import CardBindingAttempt, PaymentCard, ProcessedWebhookEvent
@@ -316,6 +317,44 @@ async def test_off_session_charges_of_a_3ds_card_fail_as_authentication_required
         token=row.gateway_payment_method, amount=Money.of("5", "EUR"), idempotency_key="bill-3"
     )
     assert (outcome.succeeded, outcome.failure_code) == (False, "authentication_required")
+
+
+async def test_a_bill_paid_on_session_succeeds_or_asks_for_the_bank_page(stripe: Stripe) -> None:
+    await stripe.ready()
+    gateway = stripe.app.state.services.gateway
+    plain = await stripe.bind("visa")
+    plain_row = await stripe.attempt(plain["id"])
+    account = str(plain_row.account_id)
+    paid = await gateway.charge_on_session(
+        token=plain_row.gateway_payment_method,
+        amount=Money.of("7.00", "EUR"),
+        return_url="https://app.example.test/bills",
+        idempotency_key="pay-1",
+        account=account,
+    )
+    assert paid.state is VerificationState.SUCCEEDED
+    sent = stripe.fake.intents[paid.reference]
+    assert sent["amount"] == 700
+    assert not sent.get("off_session")  # on the person's own initiative
+
+    strong = await stripe.bind("threeDSecure2Required", key="bind-2")
+    [deposit] = [i for i in stripe.fake.intents.values() if i["status"] == "requires_action"]
+    await stripe.fake.complete_3ds(deposit["id"], approve=True)
+    await stripe.fake.flush()
+    strong_row = await stripe.attempt(strong["id"])
+    asked = await gateway.charge_on_session(
+        token=strong_row.gateway_payment_method,
+        amount=Money.of("7.00", "EUR"),
+        return_url="https://app.example.test/bills",
+        idempotency_key="pay-2",
+        account=account,
+    )
+    assert asked.state is VerificationState.REQUIRES_ACTION
+    assert asked.redirect_url
+    await stripe.fake.complete_3ds(asked.reference, approve=True)
+    after = await gateway.verification(asked.reference)
+    assert after is not None
+    assert after.state is VerificationState.SUCCEEDED
 
 
 def test_three_decimal_currencies_are_charged_in_tens() -> None:
