@@ -9,8 +9,6 @@ on its status, re-read from the gateway, and is announced on `bill-payment:<id>`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -25,8 +23,14 @@ from models.billing import Bill, BillPayment, BillPaymentKey, BillPaymentStatus,
 from models.cards import FailureReason, PaymentCard
 from services import messages
 from services.cards.results import GATEWAY_FAILURES
-from services.cards.rules import IDEMPOTENCY_WINDOW, check_return_url
+from services.cards.rules import check_return_url
 from services.clock import Clock
+from services.idempotency import (
+    IDEMPOTENCY_WINDOW,
+    checked_key,
+    request_hash,
+    reused_with_other_input,
+)
 from services.money import Money
 from services.outbox import Outbox
 from services.problems import ProblemCode, Refused
@@ -80,17 +84,12 @@ class BillPayments:
         return_url: str | None,
         idempotency_key: str,
     ) -> BillPayment:
-        key = idempotency_key.strip()
-        if not 1 <= len(key) <= 128:
-            raise Refused.because(
-                ProblemCode.INVALID_INPUT,
-                "Give an idempotency key of 1 to 128 characters.",
-                "idempotencyKey",
-            )
-        request_hash = hashlib.sha256(
-            json.dumps([str(bill_id), str(card_id) if card_given else None, return_url]).encode()
-        ).hexdigest()
-        claimed = await self._claim_key(account, key, request_hash)
+        key = checked_key(idempotency_key)
+        claimed = await self._claim_key(
+            account,
+            key,
+            request_hash(str(bill_id), str(card_id) if card_given else None, return_url),
+        )
         if isinstance(claimed, BillPayment):
             return claimed
         try:
@@ -117,12 +116,7 @@ class BillPayments:
                 await BillPaymentKey.filter(id=stored.id, created_at=stored.created_at).delete()
                 continue
             if stored.request_hash != request_hash:
-                raise Refused.because(
-                    ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                    "This idempotency key was used with other input. Use a new key for a new "
-                    "request.",
-                    "idempotencyKey",
-                )
+                raise reused_with_other_input()
             if stored.payment_id is not None:
                 return await BillPayment.get(id=stored.payment_id)
             break

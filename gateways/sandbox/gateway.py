@@ -146,7 +146,6 @@ class SandboxGateway:
         existing = await SandboxIntent.get_or_none(idempotency_key=idempotency_key)
         if existing is not None:
             return _verification(existing, None)
-        bank_token = secrets.token_urlsafe(24)
         now = self.clock.now()
         async with in_transaction():
             attached = await SandboxPaymentMethod.filter(id=token, attached_at=None).update(
@@ -154,18 +153,26 @@ class SandboxGateway:
             )
             if not attached:
                 raise PaymentMethodUnusable(f"payment method {token[:64]} unknown or already used")
-            intent = await SandboxIntent.create(
-                id=_id("seti"),
-                idempotency_key=idempotency_key,
-                payment_method_id=token,
-                amount=str(deposit.amount),
-                currency=deposit.currency,
-                return_url=return_url,
-                status=VerificationState.REQUIRES_ACTION.value,
-                bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token),
-                created_at=now,
-                updated_at=now,
-            )
+            return await self._awaiting_bank("seti", idempotency_key, token, deposit, return_url)
+
+    async def _awaiting_bank(
+        self, prefix: str, idempotency_key: str, token: str, amount: Money, return_url: str | None
+    ) -> Verification:
+        """An intent that the bank page decides, and the single-use link to that page."""
+        bank_token = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        intent = await SandboxIntent.create(
+            id=_id(prefix),
+            idempotency_key=idempotency_key,
+            payment_method_id=token,
+            amount=str(amount.amount),
+            currency=amount.currency,
+            return_url=return_url,
+            status=VerificationState.REQUIRES_ACTION.value,
+            bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token),
+            created_at=now,
+            updated_at=now,
+        )
         return _verification(intent, self.bank_url(bank_token))
 
     def bank_url(self, bank_token: str) -> str:
@@ -275,20 +282,7 @@ class SandboxGateway:
                 )
             return _verification(intent, None)
         # The bank wants the person: its page decides, and its approval captures the charge.
-        bank_token = secrets.token_urlsafe(24)
-        intent = await SandboxIntent.create(
-            id=_id("pi"),
-            idempotency_key=idempotency_key,
-            payment_method_id=token,
-            amount=str(amount.amount),
-            currency=amount.currency,
-            return_url=return_url,
-            status=VerificationState.REQUIRES_ACTION.value,
-            bank_token_mac=self.keys.mac(Purpose.BANK_PAGE, bank_token),
-            created_at=now,
-            updated_at=now,
-        )
-        return _verification(intent, self.bank_url(bank_token))
+        return await self._awaiting_bank("pi", idempotency_key, token, amount, return_url)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookEvent:
         signature = headers.get(SIGNATURE_HEADER, "")

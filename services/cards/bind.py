@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import uuid
 from datetime import timedelta
 
@@ -19,13 +17,18 @@ from services.accounts import Caller
 from services.agreements import AgreementScope, current_agreements
 from services.cards.rules import (
     FAILURE_WINDOW,
-    IDEMPOTENCY_WINDOW,
     BindingRules,
     check_return_url,
 )
 from services.cards.transitions import TERMINAL, Transitions
 from services.clock import Clock
 from services.deposits import verification_deposit
+from services.idempotency import (
+    IDEMPOTENCY_WINDOW,
+    checked_key,
+    request_hash,
+    reused_with_other_input,
+)
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
 
@@ -61,17 +64,8 @@ class Binder:
         idempotency_key: str,
         caller: Caller,
     ) -> CardBindingAttempt:
-        key = idempotency_key.strip()
-        if not 1 <= len(key) <= 128:
-            raise Refused.because(
-                ProblemCode.INVALID_INPUT,
-                "Give an idempotency key of 1 to 128 characters.",
-                "idempotencyKey",
-            )
-        request_hash = hashlib.sha256(
-            json.dumps([token, accept_terms, return_url]).encode()
-        ).hexdigest()
-        claimed = await self._claim_key(account, key, request_hash)
+        key = checked_key(idempotency_key)
+        claimed = await self._claim_key(account, key, request_hash(token, accept_terms, return_url))
         if isinstance(claimed, CardBindingAttempt):
             return claimed
         try:
@@ -159,12 +153,7 @@ class Binder:
                 ).delete()
                 continue
             if stored.request_hash != request_hash:
-                raise Refused.because(
-                    ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                    "This idempotency key was used with other input. Use a new key for a new "
-                    "request.",
-                    "idempotencyKey",
-                )
+                raise reused_with_other_input()
             attempt = (
                 await CardBindingAttempt.get(id=stored.attempt_id) if stored.attempt_id else None
             )

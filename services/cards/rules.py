@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from gateways.port import Brand
 from services.problems import ProblemCode, Refused
 
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 FAILURE_WINDOW = timedelta(hours=24)
 
 
