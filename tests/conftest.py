@@ -30,8 +30,9 @@ from services.clock import Clock
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CLIENT_IP = "198.51.100.10"
 # Tests that need Redis use a database of their own, emptied before each: rate-limit
-# counts left by an earlier run must not refuse this one.
-TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
+# counts left by an earlier run must not refuse this one. Two checkouts testing at once
+# each set ONRAMP_TEST_REDIS_URL to a database of their own.
+TEST_REDIS_URL = os.environ.get("ONRAMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _is_postgres(url: str) -> bool:
