@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateways.port import PaymentGateway
-from services.accounts import Accounts, LoginPolicy
+from models.sessions import Session
+from models.staff import StaffSession
+from services.accounts import Accounts
 from services.billing import Billing
 from services.cards import CardBinding
 from services.cards.rules import BindingRules
@@ -18,7 +20,11 @@ from services.passwords import Passwords
 from services.phones import Phones, SmsLimits
 from services.pubsub import PubSub
 from services.ratelimit import RateLimiter
-from services.sessions import Sessions
+from services.sessions import CUSTOMER_SESSIONS, STAFF_SESSIONS, Sessions
+from services.sign_in_throttle import LoginPolicy, SignInThrottle
+from services.staff.accounts import StaffAccounts
+from services.staff.audit import Audit
+from services.staff.members import STAFF_LOGIN, StaffMembers
 from services.tickets import Tickets
 
 
@@ -29,7 +35,7 @@ class Services:
     limiter: RateLimiter
     passwords: Passwords
     codes: Codes
-    sessions: Sessions
+    sessions: Sessions[Session]
     outbox: Outbox
     phones: Phones
     accounts: Accounts
@@ -39,6 +45,10 @@ class Services:
     cards: CardBinding
     tickets: Tickets
     billing: Billing
+    audit: Audit
+    staff: StaffMembers
+    staff_sessions: Sessions[StaffSession]
+    staff_accounts: StaffAccounts
 
 
 def build_services(
@@ -56,10 +66,13 @@ def build_services(
     pubsub: PubSub,
     gateway: PaymentGateway,
     binding_rules: BindingRules,
+    staff_totp_required: bool,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
-    sessions = Sessions(keys, clock, pubsub)
+    sessions = Sessions(keys, clock, pubsub, CUSTOMER_SESSIONS)
+    staff_sessions = Sessions(keys, clock, pubsub, STAFF_SESSIONS)
+    audit = Audit(clock)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
     onboarding = Onboarding.build(clock=clock, outbox=outbox, frontend_url=frontend_url)
     # Every service that completes an onboarding step tells onboarding the same way.
@@ -92,6 +105,7 @@ def build_services(
         outbox=outbox,
         rules=binding_rules,
         after_step=after_step,
+        audit=audit,
     )
     return Services(
         clock=clock,
@@ -107,7 +121,7 @@ def build_services(
         pubsub=pubsub,
         gateway=gateway,
         cards=cards,
-        tickets=Tickets(clock, outbox),
+        tickets=Tickets(clock, outbox, audit, frontend_url),
         billing=Billing(
             clock=clock,
             gateway=gateway,
@@ -116,5 +130,19 @@ def build_services(
             pubsub=pubsub,
             allowed_origins=binding_rules.allowed_origins,
             action_timeout=binding_rules.action_timeout,
+            audit=audit,
         ),
+        audit=audit,
+        staff=StaffMembers(
+            clock=clock,
+            keys=keys,
+            passwords=passwords,
+            sessions=staff_sessions,
+            # The same rules as customers' sign-ins, counted apart from them.
+            throttle=SignInThrottle(limiter, login_policy, STAFF_LOGIN),
+            audit=audit,
+            totp_required=staff_totp_required,
+        ),
+        staff_sessions=staff_sessions,
+        staff_accounts=StaffAccounts(audit),
     )
