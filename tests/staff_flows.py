@@ -26,7 +26,9 @@ START = datetime(2026, 11, 26, 12, 0, 15, tzinfo=UTC)
 
 
 class StaffClient(GraphQLClient):
-    """Posts to /staff/graphql."""
+    """Posts to /staff/graphql; `clock` is the app's, for tests that step it between calls."""
+
+    clock: FrozenClock
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, **headers: str
@@ -95,4 +97,5 @@ async def signed_in_member(
     assert payload["errors"] == [], payload
     member.staff_id, member.token = payload["staff"]["id"], payload["session"]["token"]
     client.headers = {"authorization": f"Bearer {member.token}"}
+    client.clock = clock
     return member, client
