@@ -99,3 +99,11 @@ async def signed_in_member(
     client.headers = {"authorization": f"Bearer {member.token}"}
     client.clock = clock
     return member, client
+
+
+async def sign_in_again(client: StaffClient, member: Member) -> None:
+    """After the clock jumped past the 8-hour session: a fresh session for the same client."""
+    payload = await sign_in(client, member, client.clock)
+    assert payload["errors"] == [], payload
+    member.token = payload["session"]["token"]
+    client.headers = {"authorization": f"Bearer {member.token}"}

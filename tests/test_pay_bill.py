@@ -298,9 +298,8 @@ async def test_paying_every_bill_lifts_a_flag_that_failed_charges_set(billing_ap
 async def test_an_operators_flag_stays_when_the_bills_are_paid(billing_app, clock) -> None:
     account, gql, bill_id = await _flagged_by_failures(billing_app, clock)
     billing = billing_app.state.services.billing
-    await billing.flag_arrears(
-        account, "manual review", actor=OPERATOR
-    )  # an operator's word on top
+    # An operator's word on top.
+    await billing.flag_arrears(account, "manual review", actor=OPERATOR)
     await _pay(gql, bill_id)
     assert (await Account.get(id=account.id)).arrears_risk
     assert not [m for m in await outbox(billing_app) if m["kind"] == "arrears-lifted"]
