@@ -128,7 +128,8 @@ async def test_opening_an_account_shows_it_and_is_recorded(known_customer) -> No
     text = response.text
     attempt = await CardBindingAttempt.filter(last4="4242").first()
     card = await PaymentCard.first()
-    assert attempt is not None and card is not None
+    assert attempt is not None
+    assert card is not None
     for secret in (
         "4242424242424242",
         card.fingerprint,

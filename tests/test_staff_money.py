@@ -145,12 +145,8 @@ async def test_a_bill_is_charged_now_as_its_next_retry(billing_desk) -> None:
     paid = await Bill.get(status=BillStatus.PAID)
     view = (await staff(VIEW, {"id": await _account_id(staff)}))["data"]["account"]
     [bill_id] = [b["id"] for b in view["bills"]]
-    paid_id = [
-        b["id"]
-        for b in (await staff(VIEW, {"id": await _account_id(staff, "paid@example.com")}))["data"][
-            "account"
-        ]["bills"]
-    ][0]
+    paid_view = await staff(VIEW, {"id": await _account_id(staff, "paid@example.com")})
+    paid_id = paid_view["data"]["account"]["bills"][0]["id"]
 
     charged = (await staff(CHARGE, {"input": {"billId": bill_id}}))["data"]["chargeBill"]
     already = (await staff(CHARGE, {"input": {"billId": paid_id}}))["data"]["chargeBill"]

@@ -19,6 +19,7 @@ NOBODY_ID = "U3RhZmZNZW1iZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"
 ANY = "any staff session"
 PUBLIC = "public"
 ERR = "errors { code }"
+REASON = 'reason: "r"'
 # Least role, then a document that uses the operation with harmless arguments.
 OPERATIONS: dict[str, tuple[str | StaffRole, str]] = {
     "me": (PUBLIC, "{ me { id } }"),
@@ -65,7 +66,7 @@ OPERATIONS: dict[str, tuple[str | StaffRole, str]] = {
     ),
     "clearArrears": (
         StaffRole.BILLING,
-        f'mutation {{ clearArrears(input: {{accountId: "{NOBODY_ID}", reason: "r"}}) {{ {ERR} }} }}',
+        f'mutation {{ clearArrears(input: {{accountId: "{NOBODY_ID}", {REASON}}}) {{ {ERR} }} }}',
     ),
     "recordUsage": (
         StaffRole.BILLING,
@@ -82,7 +83,7 @@ OPERATIONS: dict[str, tuple[str | StaffRole, str]] = {
     ),
     "createStaffMember": (
         StaffRole.ADMIN,
-        'mutation { createStaffMember(input: {email: "EMAIL", role: SUPPORT}) { errors { code } } }',
+        f'mutation {{ createStaffMember(input: {{email: "EMAIL", role: SUPPORT}}) {{ {ERR} }} }}',
     ),
     "disableStaffMember": (
         StaffRole.ADMIN,

@@ -90,9 +90,9 @@ async def test_the_conversation_end_to_end(desk) -> None:
     customer_after_close = await _customer_reply(customer, ticket["id"], "Hello?")
     staff_after_close = await _staff(support, REPLY, "replyToTicket", ticketId=staff_id, body="x")
     assign_after_close = await _staff(support, ASSIGN, "assignTicket", ticketId=staff_id)
-    account_id = (await support('{ searchAccounts(input: {email: "%s"}) { id } }' % CUSTOMER))[
-        "data"
-    ]["searchAccounts"][0]["id"]
+    search = "query($e: String!) { searchAccounts(input: {email: $e}) { id } }"
+    found = await support(search, {"e": CUSTOMER})
+    account_id = found["data"]["searchAccounts"][0]["id"]
     trail = (await support(TRAIL, {"id": account_id}))["data"]["accountAuditTrail"]["edges"]
 
     assert queue[0]["node"]["number"] == ticket["number"]
