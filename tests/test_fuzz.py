@@ -36,34 +36,7 @@ async def test_generated_operations_never_fail_unexpectedly(app_factory) -> None
     async with app_factory(jobs=False) as app:
         client = GraphQLClient(http_client(app))
         token = await ready_for_card(client, app, "fuzz@example.com")
-        loop = asyncio.get_running_loop()
-
-        async def send(operation: str, signed_in: bool) -> tuple[int, Any]:
-            headers = bearer(token) if signed_in else {}
-            response = await client.http.post(
-                "/graphql", json={"query": operation}, headers=headers
-            )
-            return response.status_code, response.json() if response.status_code < 500 else None
-
-        # Hypothesis drives examples from a worker thread; each request runs on this loop,
-        # where the app lives.
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        )
-        @given(operation=OPERATIONS, signed_in=st.booleans())
-        def check(operation: str, signed_in: bool) -> None:
-            status, body = asyncio.run_coroutine_threadsafe(
-                send(operation, signed_in), loop
-            ).result(timeout=30)
-            assert status < 500, operation
-            for error in body.get("errors") or []:
-                code = (error.get("extensions") or {}).get("code")
-                assert code != "INTERNAL_SERVER_ERROR", (operation, error)
-
-        await asyncio.to_thread(check)
+        await _fuzz(client, "/graphql", OPERATIONS, EXAMPLES, bearer(token))
 
 
 STAFF_OPERATIONS = from_schema(export_staff_sdl(), custom_scalars=SCALARS)
@@ -75,31 +48,45 @@ async def test_generated_staff_operations_never_fail_unexpectedly(app_factory) -
     clock = FrozenClock(START)
     async with app_factory(clock=clock, jobs=False) as app:
         _, admin = await signed_in_member(app, clock, "fuzz@onramp.example", StaffRole.ADMIN)
-        loop = asyncio.get_running_loop()
-
-        async def send(operation: str, signed_in: bool) -> tuple[int, Any]:
-            headers = admin.headers if signed_in else {}
-            response = await admin.http.post(
-                "/staff/graphql", json={"query": operation}, headers=headers
-            )
-            return response.status_code, response.json() if response.status_code < 500 else None
-
-        @settings(
-            max_examples=STAFF_EXAMPLES,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
+        # signOut would end the session the other examples use.
+        await _fuzz(
+            admin, "/staff/graphql", STAFF_OPERATIONS, STAFF_EXAMPLES, admin.headers, "signOut"
         )
-        @given(operation=STAFF_OPERATIONS, signed_in=st.booleans())
-        def check(operation: str, signed_in: bool) -> None:
-            if "signOut" in operation:
-                return  # it would end the session the other examples use
-            status, body = asyncio.run_coroutine_threadsafe(
-                send(operation, signed_in), loop
-            ).result(timeout=30)
-            assert status < 500, operation
-            for error in body.get("errors") or []:
-                code = (error.get("extensions") or {}).get("code")
-                assert code != "INTERNAL_SERVER_ERROR", (operation, error)
 
-        await asyncio.to_thread(check)
+
+async def _fuzz(
+    client: GraphQLClient,
+    endpoint: str,
+    operations: Any,
+    examples: int,
+    credentials: dict[str, str],
+    skipped: str | None = None,
+) -> None:
+    loop = asyncio.get_running_loop()
+
+    async def send(operation: str, signed_in: bool) -> tuple[int, Any]:
+        headers = credentials if signed_in else {}
+        response = await client.http.post(endpoint, json={"query": operation}, headers=headers)
+        return response.status_code, response.json() if response.status_code < 500 else None
+
+    # Hypothesis drives examples from a worker thread; each request runs on this loop,
+    # where the app lives.
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(operation=operations, signed_in=st.booleans())
+    def check(operation: str, signed_in: bool) -> None:
+        if skipped and skipped in operation:
+            return
+        status, body = asyncio.run_coroutine_threadsafe(send(operation, signed_in), loop).result(
+            timeout=30
+        )
+        assert status < 500, operation
+        for error in body.get("errors") or []:
+            code = (error.get("extensions") or {}).get("code")
+            assert code != "INTERNAL_SERVER_ERROR", (operation, error)
+
+    await asyncio.to_thread(check)
