@@ -22,6 +22,7 @@ from models.accounts import Account
 from models.billing import Bill, BillLine, BillPayment
 from models.cards import CardBindingAttempt, PaymentCard, ServiceTicket, ServiceTicketReply
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance
+from models.staff import StaffMember
 
 M = TypeVar("M", bound=Model)
 Batch = Callable[[list[UUID]], Awaitable[Sequence[Any]]]
@@ -101,6 +102,9 @@ class Loaders:
         )
         self.lines_of: DataLoader[UUID, list[BillLine]] = DataLoader(
             _all_per(BillLine, "bill_id", "occurred_at"), cache=cache
+        )
+        self.staff_member: DataLoader[UUID, StaffMember | None] = DataLoader(
+            _by_id(StaffMember), cache=cache
         )
         self.replies_of: DataLoader[UUID, list[ServiceTicketReply]] = DataLoader(
             _all_per(ServiceTicketReply, "ticket_id", "created_at", "id"), cache=cache

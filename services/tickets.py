@@ -8,6 +8,7 @@ week closes itself (the `tickets` job); CLOSED is final. Each move is one condit
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from uuid import UUID
@@ -26,6 +27,8 @@ from services.pagination import OldestFirst
 from services.problems import ProblemCode, Problems, Refused
 from services.public_ids import public_id
 from services.staff.audit import Actor, Audit
+
+log = logging.getLogger("onramp.tickets")
 
 SUBJECT_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -230,12 +233,14 @@ class Tickets:
             )
         return await ServiceTicket.get(id=ticket.id)
 
-    async def close_stale(self) -> int:
+    async def close_stale(self) -> None:
         """The job's step: RESOLVED tickets without a reply or change for a week close."""
         cutoff = self.clock.now() - RESOLVED_CLOSES_AFTER
-        return await ServiceTicket.filter(
+        closed = await ServiceTicket.filter(
             status=TicketStatus.RESOLVED, updated_at__lte=cutoff
         ).update(status=TicketStatus.CLOSED, updated_at=self.clock.now())
+        if closed:
+            log.info("%d resolved ticket(s) closed after a week without a reply", closed)
 
     def jobs(self) -> list[Job]:
         return [Job("tickets", self.close_stale, CLOSE_INTERVAL_S)]

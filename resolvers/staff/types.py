@@ -245,7 +245,9 @@ class TicketReply:
 
     @strawberry.field(description="The staff member who wrote it; null for the customer.")
     async def author(self, info: Info) -> StaffMemberType | None:
-        member = await info.context.services.staff.get(self.staff_id)
+        if self.staff_id is None:
+            return None
+        member = await info.context.loaders.staff_member.load(self.staff_id)
         return StaffMemberType.from_model(member) if member else None
 
     @classmethod
@@ -279,7 +281,9 @@ class TicketView:
 
     @strawberry.field
     async def assignee(self, info: Info) -> StaffMemberType | None:
-        member = await info.context.services.staff.get(self.model.assignee_id)
+        if self.model.assignee_id is None:
+            return None
+        member = await info.context.loaders.staff_member.load(self.model.assignee_id)
         return StaffMemberType.from_model(member) if member else None
 
     @strawberry.field
