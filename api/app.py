@@ -12,14 +12,14 @@ import httpx
 from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.cors import SplitCors
 from api.dev_outbox import outbox_html, outbox_json
 from api.graphiql import graphiql_assets
-from api.graphql import OnrampGraphQL
+from api.graphql import OnrampGraphQL, StaffGraphQL
 from api.health import healthz, readyz
 from api.observability import AccessLogMiddleware, RequestIdMiddleware
 from api.settings import Settings
@@ -28,7 +28,6 @@ from api.webhooks import payment_webhook
 from gateways.port import Brand, PaymentGateway
 from gateways.registry import GatewayConfig, GatewayHost, build_gateway
 from models.config import prepare_sqlite_file, tortoise_config
-from services.accounts import LoginPolicy
 from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
@@ -39,6 +38,7 @@ from services.phones import SmsLimits
 from services.pubsub import LocalPubSub, RedisPubSub
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
+from services.sign_in_throttle import LoginPolicy
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Servic
             failures_per_account=settings.card_failures_per_account,
             failures_per_client_ip=settings.card_failures_per_ip,
         ),
+        staff_totp_required=settings.staff_totp_required,
         read_cache_ttl=timedelta(seconds=settings.read_cache_ttl_s),
     )
 
@@ -137,6 +138,7 @@ def background_jobs(services: Services) -> list[Job]:
         *services.outbox.jobs(),
         *services.cards.jobs(),
         *services.billing.jobs(),
+        *services.tickets.jobs(),
         *services.gateway.jobs(),
     ]
 
@@ -148,6 +150,7 @@ def create_app(
     settings = settings or Settings()
     settings.check_safe()
     graphql = OnrampGraphQL(settings)
+    staff_graphql = StaffGraphQL(settings)
 
     def to_self() -> httpx.AsyncClient:
         # An embedded gateway reaches this app's routes in-process, as any process of the
@@ -192,21 +195,14 @@ def create_app(
         Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or []),
         Middleware(RequestIdMiddleware),
         Middleware(AccessLogMiddleware),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.origins,
-            allow_credentials=True,
-            allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id"],
-            expose_headers=["x-request-id"],
-            max_age=600,
-        ),
+        Middleware(SplitCors, origins=settings.origins, staff_origins=settings.staff_origins),
     ]
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        Route("/staff/graphql", staff_graphql, methods=["GET", "POST"]),
         Route("/dev/outbox", outbox_html, methods=["GET"]),
         Route("/dev/outbox.json", outbox_json, methods=["GET"]),
         Route(core.gateway.webhook_path, payment_webhook, methods=["POST"]),

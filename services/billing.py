@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -49,6 +50,7 @@ from services.public_ids import public_id
 from services.pubsub import PubSub
 from services.read_cache import ReadCache
 from services.regions import find_region
+from services.staff.audit import Actor, Audit
 from services.text import check_text
 
 log = logging.getLogger("onramp.billing")
@@ -115,8 +117,10 @@ class Billing:
         read_cache: ReadCache,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
+        audit: Audit,
     ) -> None:
         self.read_cache = read_cache
+        self.audit = audit
         self.frontend_url = frontend_url
         self.clock = clock
         self.gateway = gateway
@@ -138,8 +142,9 @@ class Billing:
     # Usage
 
     async def record_usage(
-        self, account: Account, raw_amount: str, description: str
+        self, account: Account, raw_amount: str, description: str, *, actor: Actor | None = None
     ) -> UsageRecord:
+        """Usage as metered; recorded by staff or an operator (`actor`), with its audit row."""
         if account.cloud_enabled_at is None:
             raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
@@ -154,13 +159,22 @@ class Billing:
                 "Describe the usage in 1 to 200 characters.",
                 "description",
             )
-        usage = await UsageRecord.create(
-            account_id=account.id,
-            amount=str(amount),
-            currency=currency,
-            description=text,
-            occurred_at=self.clock.now(),
-        )
+        async with in_transaction():
+            usage = await UsageRecord.create(
+                account_id=account.id,
+                amount=str(amount),
+                currency=currency,
+                description=text,
+                occurred_at=self.clock.now(),
+            )
+            if actor is not None:
+                await self.audit.record(
+                    actor,
+                    "usage.record",
+                    account_id=account.id,
+                    subject=account.email,
+                    after={"amount": str(amount), "currency": currency, "description": text},
+                )
         if account.arrears_risk:
             await self._bill_at_once(account, usage)
         return usage
@@ -290,20 +304,68 @@ class Billing:
             await self._charge(bill)
         return len(due)
 
-    async def _charge(self, bill: Bill) -> None:
+    async def charge_now(self, bill_id: UUID | None, actor: Actor) -> BillPayment:
+        """Staff (or an operator) re-run an UNPAID bill's charge now, as its next retry."""
+        bill = await Bill.get_or_none(id=bill_id) if bill_id else None
+        if bill is None:
+            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such bill.", "billId")
+        if not await PaymentCard.filter(
+            account_id=bill.account_id, is_default=True, removed_at=None
+        ).exists():
+            raise Refused.because(
+                ProblemCode.NO_PAYMENT_CARD, "The account has no default card to charge.", "billId"
+            )
+
+        async def record(payment_id: UUID) -> None:
+            await self.audit.record(
+                actor,
+                "bill.charge",
+                account_id=bill.account_id,
+                subject=bill.number,
+                before={"status": bill.status.value, "chargeAttempts": bill.charge_attempts},
+                after={"chargeAttempts": bill.charge_attempts + 1, "payment": str(payment_id)},
+            )
+
+        payment = (
+            await self._charge(bill, on_claim=record) if bill.status is BillStatus.UNPAID else None
+        )
+        if payment is not None:
+            return payment
+        if (await Bill.get(id=bill.id)).status is BillStatus.PAID:
+            raise Refused.because(
+                ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId"
+            )
+        raise Refused.because(
+            ProblemCode.PAYMENT_IN_PROGRESS,
+            "A payment of this bill is already being processed.",
+            "billId",
+        )
+
+    async def _charge(
+        self, bill: Bill, on_claim: Callable[[UUID], Awaitable[None]] | None = None
+    ) -> BillPayment | None:
+        """Charges the default card, as the bill's next try; the payment, or None when the
+        try was taken by another process (or there is no card). `on_claim` runs in the
+        claim's transaction (staff's audit row)."""
         attempt = bill.charge_attempts
         payment_id = uuid.uuid4()
         # One charge per attempt, whoever runs it: claim the attempt first. A bill whose
         # payment is under way (payBill waiting on the bank page) is skipped, its retry kept.
-        claimed = await Bill.filter(
-            id=bill.id, status=BillStatus.UNPAID, charge_attempts=attempt, active_payment_id=None
-        ).update(
-            charge_attempts=F("charge_attempts") + 1,
-            next_charge_at=None,
-            active_payment_id=payment_id,
-        )
+        async with in_transaction():
+            claimed = await Bill.filter(
+                id=bill.id,
+                status=BillStatus.UNPAID,
+                charge_attempts=attempt,
+                active_payment_id=None,
+            ).update(
+                charge_attempts=F("charge_attempts") + 1,
+                next_charge_at=None,
+                active_payment_id=payment_id,
+            )
+            if claimed and on_claim is not None:
+                await on_claim(payment_id)
         if not claimed:
-            return
+            return None
         card = await PaymentCard.filter(
             account_id=bill.account_id, is_default=True, removed_at=None
         ).first()
@@ -329,7 +391,7 @@ class Billing:
                         f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
                     ),
                 )
-            return
+            return await BillPayment.get_or_none(id=payment_id)
         failures = attempt + 1
         retry_at = (
             _midnight(bill.issued_at.date() + timedelta(days=RETRY_AFTER_DAYS[failures - 1]))
@@ -359,9 +421,8 @@ class Billing:
             ),
         )
         if retry_at is None:
-            await self.flag_arrears(
-                account, f"bill {bill.number} unpaid after every retry", by_charges=True
-            )
+            await self._flag_by_charges(account, f"bill {bill.number} unpaid after every retry")
+        return await BillPayment.get_or_none(id=payment_id)
 
     async def _charge_card(
         self, bill: Bill, card: PaymentCard, idempotency_key: str, payment_id: uuid.UUID
@@ -402,33 +463,62 @@ class Billing:
         )
         return outcome
 
+    async def bill_by_number(self, number: str) -> Bill | None:
+        return await Bill.get_or_none(number=number.strip().upper())
+
     def payments_of(self, bill_ids: list[UUID]) -> QuerySet[BillPayment]:
         """Every charge of these bills, newest first."""
         return BillPayment.filter(bill_id__in=bill_ids).order_by("-created_at")
 
     # Arrears risk
 
-    async def flag_arrears(
-        self, account: Account, reason: str, *, by_charges: bool = False
+    async def flag_arrears(self, account: Account, reason: str, *, actor: Actor) -> Account:
+        """Staff's or an operator's flag: it stays until one of them clears it."""
+        return await self._set_arrears(account, reason, actor, flagged=True)
+
+    async def clear_arrears(self, account: Account, reason: str, *, actor: Actor) -> Account:
+        return await self._set_arrears(account, reason, actor, flagged=False)
+
+    async def _set_arrears(
+        self, account: Account, reason: str, actor: Actor, *, flagged: bool
     ) -> Account:
-        """Flags the account; an operator's flag stays until an operator clears it."""
+        text = check_text(reason, "reason").strip()
+        if not 1 <= len(text) <= 200:
+            raise Refused.because(
+                ProblemCode.INVALID_INPUT, "Give the reason in 1 to 200 characters.", "reason"
+            )
+        async with in_transaction():
+            before = await Account.get(id=account.id)
+            await Account.filter(id=account.id).update(
+                arrears_risk=flagged,
+                arrears_reason=text if flagged else None,
+                arrears_from_charges=False,
+            )
+            after = await Account.get(id=account.id)
+            await self.audit.record(
+                actor,
+                "arrears.flag" if flagged else "arrears.clear",
+                account_id=account.id,
+                subject=account.email,
+                before=_arrears(before),
+                after=_arrears(after),
+                reason=text,
+            )
+        await self.read_cache.account_changed(account.id)
+        log.info("account %s %s for arrears risk", account.id, "flagged" if flagged else "cleared")
+        return after
+
+    async def _flag_by_charges(self, account: Account, reason: str) -> None:
+        """Failed charges' flag, lifted once every bill is paid; an operator's flag stays."""
         flagged = await Account.filter(id=account.id).first()
         operator_flag = bool(flagged and flagged.arrears_risk and not flagged.arrears_from_charges)
         await Account.filter(id=account.id).update(
             arrears_risk=True,
             arrears_reason=reason[:200],
-            arrears_from_charges=by_charges and not operator_flag,
+            arrears_from_charges=not operator_flag,
         )
         await self.read_cache.account_changed(account.id)
         log.info("account %s flagged for arrears risk", account.id)
-        return await Account.get(id=account.id)
-
-    async def clear_arrears(self, account: Account) -> Account:
-        await Account.filter(id=account.id).update(
-            arrears_risk=False, arrears_reason=None, arrears_from_charges=False
-        )
-        await self.read_cache.account_changed(account.id)
-        return await Account.get(id=account.id)
 
     async def lift_arrears_if_settled(self, account_id: UUID) -> None:
         """Once every bill is paid, a flag that failed charges set is lifted, and said so."""
@@ -482,6 +572,14 @@ class Billing:
             Job("billing", self.run_today, RUN_INTERVAL_S),
             Job("bill-payments", self.payments.sweep, SWEEP_INTERVAL_S),
         ]
+
+
+def _arrears(account: Account) -> dict[str, object]:
+    return {
+        "arrearsRisk": account.arrears_risk,
+        "arrearsReason": account.arrears_reason,
+        "fromCharges": account.arrears_from_charges,
+    }
 
 
 def _currency(account: Account) -> str:

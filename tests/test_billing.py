@@ -17,6 +17,7 @@ from models.accounts import Account
 from models.billing import Bill, BillStatus, UsageRecord
 from services.clock import FrozenClock
 from services.problems import Refused
+from services.staff.audit import Actor
 from tests.conftest import TEST_SECRET, GraphQLClient, http_client, outbox
 from tests.flows import (
     answer_bank,
@@ -29,6 +30,7 @@ from tests.flows import (
     tokenize,
 )
 
+OPERATOR = Actor.command_line()
 BILLS = """{ me {
   billing { nextBillDate arrearsRisk outstanding { amount currency } } bills { edges { node {
   id number kind status period { start end } subtotal { amount currency } taxRatePercent
@@ -215,7 +217,7 @@ async def test_usage_needs_cloud_services_enabled(billing_app) -> None:
 async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) -> None:
     billing = billing_app.state.services.billing
     account, _ = await _postpaid(billing_app, "eva@example.com")
-    account = await billing.flag_arrears(account, "manual review")
+    account = await billing.flag_arrears(account, "manual review", actor=OPERATOR)
     clock.set(at(2026, 11, 15))
     await billing.record_usage(account, "7.00", "Compute")
 
@@ -224,7 +226,7 @@ async def test_under_arrears_risk_usage_is_billed_at_once(billing_app, clock) ->
     assert bill.status is BillStatus.PAID
     assert bill.total == "8.33"
 
-    account = await billing.clear_arrears(account)
+    account = await billing.clear_arrears(account, "reviewed", actor=OPERATOR)
     await billing.record_usage(account, "1.00", "Compute")
     assert await Bill.all().count() == 1  # back to the monthly bill
     clock.set(at(2026, 12, 3))
@@ -291,7 +293,9 @@ async def test_the_billing_commands(billing_app, database_url, monkeypatch, caps
     )
     flagged = await onramp("flag-arrears", "--email", "eva@example.com", "--reason", "chargeback")
     flag_state = (await Account.get(email="eva@example.com")).arrears_risk
-    cleared = await onramp("clear-arrears", "--email", "eva@example.com")
+    cleared = await onramp(
+        "clear-arrears", "--email", "eva@example.com", "--reason", "paid by transfer"
+    )
     today = datetime.now(UTC).date()
     third = (today.replace(day=1) + timedelta(days=32)).replace(day=3)
     ran = await onramp("run", "--date", third.isoformat())

@@ -107,6 +107,12 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"VALUES ('2b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a67', '{ACCOUNT_ID}', '1.00', 'EUR', 'x', "
         "'2026-02-04 00:00:00+00:00')",
     ],
+    "0016_staff": [
+        "INSERT INTO service_tickets (id, account_id, number, subject, description, status, "
+        f"created_at, attempt_id) VALUES ('3b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a68', '{ACCOUNT_ID}', "
+        "'ST-2026-000002', 's', 'd', 'RESOLVED', '2026-02-05 00:00:00+00:00', "
+        "'ba1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a60')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
@@ -117,7 +123,7 @@ EXPECTED_ROWS = {
     "payment_cards": 1,
     "card_binding_attempts": 1,
     "binding_idempotency_keys": 1,
-    "service_tickets": 1,
+    "service_tickets": 2,
     "sandbox_payment_methods": 2,
     "bills": 1,
     "usage_records": 1,
@@ -204,6 +210,10 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
     assert await _values(empty_database, "SELECT reconcile_tries FROM card_binding_attempts") == [
         (0,)
     ]
+    # 0016 dated tickets made before it as last updated when they were made.
+    assert await _values(
+        empty_database, "SELECT COUNT(*) FROM service_tickets WHERE updated_at = created_at"
+    ) == [(2,)]
 
 
 # Columns that requests and jobs look rows up by: each leads an index on both databases.
@@ -217,6 +227,14 @@ LOOKUPS = {
     ("card_binding_attempts", "gateway_charge"),
     ("card_binding_attempts", "deposit_status"),
     ("bills", "status"),
+    ("service_tickets", "status"),
+    ("service_ticket_replies", "ticket_id"),
+    ("payment_cards", "last4"),
+    ("card_binding_attempts", "last4"),
+    ("outbox_messages", "recipient"),
+    ("audit_entries", "account_id"),
+    ("audit_entries", "staff_id"),
+    ("staff_sessions", "staff_id"),
     ("sandbox_webhooks", "delivered_at"),
 }
 
