@@ -13,6 +13,12 @@ from datetime import timedelta
 from services.problems import ProblemCode, Refused
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# How long a retry waits for the request that holds its key, and how often it looks (in the
+# database: the other request may be in another process).
+REPLAY_WAIT_S = 10.0
+REPLAY_POLL_S = 0.05
+# A key claimed this long ago that never got its result was left by a request that died.
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 def checked_key(raw: str) -> str:

@@ -24,20 +24,16 @@ from services.cards.transitions import TERMINAL, Transitions
 from services.clock import Clock
 from services.deposits import verification_deposit
 from services.idempotency import (
+    ABANDONED_AFTER,
     IDEMPOTENCY_WINDOW,
+    REPLAY_POLL_S,
+    REPLAY_WAIT_S,
     checked_key,
     request_hash,
     reused_with_other_input,
 )
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
-
-# How long a retry waits for the request that holds its idempotency key, and how often it
-# looks (in the database: the other request may be in another process).
-REPLAY_WAIT_S = 10.0
-REPLAY_POLL_S = 0.05
-# A key claimed this long ago that never got its attempt was left by a request that died.
-ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class Binder:
