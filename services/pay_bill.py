@@ -2,8 +2,8 @@
 
 The request claims its idempotency key before anything else, so that a retry with the key
 (at the same moment, in any process) finds it: the retry waits for the request that holds
-the key to answer, then answers the same payment. The payment then claims the bill, and the
-card is charged on-session (`BillPayments`).
+the key to answer, then answers the same payment (`services/idempotency.py`). The payment
+then claims the bill, and the card is charged on-session (`BillPayments`).
 
 When the gateway's answer is lost (a network error, a 5xx), the card may have been charged.
 The payment then answers PROCESSING, keeps the bill, and its Result says that the charge is
@@ -14,10 +14,7 @@ second payment of a bill that may already be paid.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-
-from tortoise.exceptions import IntegrityError
 
 from models.accounts import Account
 from models.billing import Bill, BillPayment, BillPaymentKey, BillStatus
@@ -26,15 +23,7 @@ from services.bill_payments import BillPayments
 from services.cards.rules import check_return_url
 from services.cards.wallet import card_of
 from services.clock import Clock
-from services.idempotency import (
-    ABANDONED_AFTER,
-    IDEMPOTENCY_WINDOW,
-    REPLAY_POLL_S,
-    REPLAY_WAIT_S,
-    checked_key,
-    request_hash,
-    reused_with_other_input,
-)
+from services.idempotency import answer_once
 from services.problems import ProblemCode, Refused
 
 
@@ -56,67 +45,20 @@ class PayBill:
         return_url: str | None,
         idempotency_key: str,
     ) -> BillPayment:
-        key = checked_key(idempotency_key)
-        claimed = await self._claim_key(
-            account,
-            key,
-            request_hash(str(bill_id), str(card_id) if card_given else None, return_url),
-        )
-        if isinstance(claimed, BillPayment):
-            return claimed
-        try:
+        async def pay(claimed: BillPaymentKey) -> BillPayment:
             return await self._pay(account, claimed, bill_id, card_id, card_given, return_url)
-        except BaseException:
-            # Refused (or failed) before a payment took the key: free it for a retry.
-            await BillPaymentKey.filter(id=claimed.id, payment_id=None).delete()
-            raise
-        finally:
-            await BillPaymentKey.filter(id=claimed.id).update(answering=False)
 
-    async def _claim_key(
-        self, account: Account, key: str, request_hash: str
-    ) -> BillPaymentKey | BillPayment:
-        """The key, claimed for this request; or the payment a request with it made.
-
-        A retry waits while the request that holds the key has not answered (polling the
-        database: that request may be in another process), then answers its payment.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + REPLAY_WAIT_S
-        while True:
-            stored = await BillPaymentKey.get_or_none(account_id=account.id, key=key)
-            now = self.clock.now()
-            if stored is None:
-                try:
-                    return await BillPaymentKey.create(
-                        account_id=account.id,
-                        key=key,
-                        request_hash=request_hash,
-                        answering=True,
-                        created_at=now,
-                    )
-                except IntegrityError:
-                    continue  # a request with the same key claimed it first: read it
-            if stored.created_at <= now - IDEMPOTENCY_WINDOW or (
-                stored.payment_id is None and stored.created_at <= now - ABANDONED_AFTER
-            ):
-                # Expired, or left by a request that died before it made a payment.
-                await BillPaymentKey.filter(id=stored.id, payment_id=stored.payment_id).delete()
-                continue
-            if stored.request_hash != request_hash:
-                raise reused_with_other_input()
-            timed_out = loop.time() >= deadline
-            if stored.payment_id is not None and (not stored.answering or timed_out):
-                # Answered; or its request is still at the gateway: the payment as it is now.
-                return await BillPayment.get(id=stored.payment_id)
-            if timed_out:
-                raise Refused.because(
-                    ProblemCode.PAYMENT_IN_PROGRESS,
-                    "A request with this idempotency key is still being answered. Try again "
-                    "in a moment.",
-                    "idempotencyKey",
-                )
-            await asyncio.sleep(REPLAY_POLL_S)
+        return await answer_once(
+            BillPaymentKey,
+            account.id,
+            idempotency_key,
+            (str(bill_id), str(card_id) if card_given else None, return_url),
+            clock=self.clock,
+            made="payment_id",
+            load=lambda payment_id: BillPayment.get(id=payment_id),
+            busy=ProblemCode.PAYMENT_IN_PROGRESS,
+            run=pay,
+        )
 
     async def _pay(
         self,

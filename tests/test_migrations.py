@@ -218,6 +218,9 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
         (0, None)
     ]
     assert await _values(empty_database, "SELECT answering FROM bill_payment_keys") == [(False,)]
+    assert await _values(empty_database, "SELECT answering FROM binding_idempotency_keys") == [
+        (False,)
+    ]
 
 
 # Columns that requests and jobs look rows up by: each leads an index on both databases.

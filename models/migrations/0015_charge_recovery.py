@@ -43,4 +43,9 @@ class Migration(migrations.Migration):
             name='answering',
             field=fields.BooleanField(default=False, db_default=False),
         ),
+        ops.AddField(
+            model_name='BindingIdempotencyKey',
+            name='answering',
+            field=fields.BooleanField(default=False, db_default=False),
+        ),
     ]
