@@ -107,8 +107,8 @@ class BillPayments:
         attempt was taken by another run. `also` writes in the same transaction.
         """
         payment_id = uuid.uuid4()
-        claim = Bill.filter(id=bill.id, status=BillStatus.UNPAID, active_payment_id=None)
         async with in_transaction():
+            claim = Bill.filter(id=bill.id, status=BillStatus.UNPAID, active_payment_id=None)
             if off_session:
                 claimed = await claim.filter(charge_attempts=bill.charge_attempts).update(
                     charge_attempts=F("charge_attempts") + 1,
