@@ -2,7 +2,9 @@
 
 While an account is flagged, its usage is billed and charged as it is recorded. A flag that
 failed charges set is lifted, and the person told, once every bill is paid; one an operator
-set stays until an operator clears it.
+set stays until an operator clears it. Every change of the flag is announced (the read cache
+of every process drops the account): `flag` and `clear` announce it themselves; the bill
+payments change it inside their own transaction, and announce once it has committed.
 """
 
 from __future__ import annotations
@@ -14,16 +16,33 @@ from models.accounts import Account
 from models.billing import Bill, BillStatus
 from services import messages
 from services.outbox import Outbox
+from services.read_cache import ReadCache
 
 log = logging.getLogger("onramp.billing")
 
 
 class Arrears:
-    def __init__(self, *, outbox: Outbox) -> None:
+    def __init__(self, *, outbox: Outbox, read_cache: ReadCache) -> None:
         self.outbox = outbox
+        self.read_cache = read_cache
 
-    async def flag(self, account: Account, reason: str, *, by_charges: bool = False) -> Account:
-        """Flags the account; an operator's flag stays until an operator clears it."""
+    async def flag(self, account: Account, reason: str) -> Account:
+        """An operator's flag (`onramp billing flag-arrears`): it stays until cleared."""
+        await self.flag_for_charges(account, reason, by_charges=False)
+        await self.announce(account.id)
+        return await Account.get(id=account.id)
+
+    async def clear(self, account: Account) -> Account:
+        await Account.filter(id=account.id).update(
+            arrears_risk=False, arrears_reason=None, arrears_from_charges=False
+        )
+        await self.announce(account.id)
+        return await Account.get(id=account.id)
+
+    async def flag_for_charges(
+        self, account: Account, reason: str, *, by_charges: bool = True
+    ) -> None:
+        """Flags the account (unannounced); an operator's flag stays an operator's."""
         flagged = await Account.filter(id=account.id).first()
         operator_flag = bool(flagged and flagged.arrears_risk and not flagged.arrears_from_charges)
         await Account.filter(id=account.id).update(
@@ -32,22 +51,22 @@ class Arrears:
             arrears_from_charges=by_charges and not operator_flag,
         )
         log.info("account %s flagged for arrears risk", account.id)
-        return await Account.get(id=account.id)
 
-    async def clear(self, account: Account) -> Account:
-        await Account.filter(id=account.id).update(
-            arrears_risk=False, arrears_reason=None, arrears_from_charges=False
-        )
-        return await Account.get(id=account.id)
-
-    async def lift_if_settled(self, account_id: UUID) -> None:
-        """Once every bill is paid, a flag that failed charges set is lifted, and said so."""
+    async def lift_if_settled(self, account_id: UUID) -> bool:
+        """Once every bill is paid, a flag that failed charges set is lifted and the person
+        told (unannounced); True when it was."""
         if await Bill.filter(account_id=account_id, status=BillStatus.UNPAID).exists():
-            return
+            return False
         lifted = await Account.filter(
             id=account_id, arrears_risk=True, arrears_from_charges=True
         ).update(arrears_risk=False, arrears_reason=None, arrears_from_charges=False)
-        if lifted:
-            account = await Account.get(id=account_id)
-            log.info("account %s no longer at arrears risk: every bill is paid", account.id)
-            await self.outbox.send_email(account.email_display, messages.arrears_lifted())
+        if not lifted:
+            return False
+        account = await Account.get(id=account_id)
+        log.info("account %s no longer at arrears risk: every bill is paid", account.id)
+        await self.outbox.send_email(account.email_display, messages.arrears_lifted())
+        return True
+
+    async def announce(self, account_id: UUID) -> None:
+        """Every process reads the account again (after the change has committed)."""
+        await self.read_cache.account_changed(account_id)

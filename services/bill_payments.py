@@ -155,8 +155,9 @@ class BillPayments:
                 charge_attempts=bill.charge_attempts,
                 active_payment_id=None,
             ).update(charge_attempts=F("charge_attempts") + 1, next_charge_at=None)
-            if claimed:
-                await self._charge_failed(bill.id, "no_default_card")
+            flagged = bool(claimed) and await self._charge_failed(bill.id, "no_default_card")
+        if flagged:
+            await self.arrears.announce(bill.account_id)
 
     async def call(self, payment: BillPayment) -> None:
         """Sends the payment's gateway call, or sends it again with the same idempotency key,
@@ -278,13 +279,15 @@ class BillPayments:
                 active_payment_id=None
             )
             bill = await Bill.get(id=payment.bill_id)
+            lifted = bool(paid) and await self.arrears.lift_if_settled(bill.account_id)
             if paid:
-                await self.arrears.lift_if_settled(bill.account_id)
                 card = f"{payment.card_brand.upper()} •••• {payment.card_last4}"
                 await self._tell(
                     bill, messages.bill_paid(bill.number, _total(bill), card, self._link_to(bill))
                 )
         log.info("bill %s paid by payment %s", bill.number, payment.id)
+        if lifted:
+            await self.arrears.announce(bill.account_id)
         await self.publish(payment.id)
 
     async def _fail(
@@ -311,12 +314,16 @@ class BillPayments:
             await Bill.filter(id=payment.bill_id, active_payment_id=payment.id).update(
                 active_payment_id=None
             )
-            if payment.off_session:
-                await self._charge_failed(payment.bill_id, code or reason.value.lower())
+            flagged = payment.off_session and await self._charge_failed(
+                payment.bill_id, code or reason.value.lower()
+            )
+        if flagged:
+            await self.arrears.announce((await Bill.get(id=payment.bill_id)).account_id)
         await self.publish(payment.id)
 
-    async def _charge_failed(self, bill_id: uuid.UUID, code: str) -> None:
-        """An automatic charge failed: the next retry, the email, after the last the flag."""
+    async def _charge_failed(self, bill_id: uuid.UUID, code: str) -> bool:
+        """An automatic charge failed: the next retry, the email, after the last the arrears
+        flag (True: announce it once the transaction has committed)."""
         bill = await Bill.get(id=bill_id)
         # The attempt that failed was counted when it claimed the bill.
         retry = retry_at(bill.issued_at.date(), bill.charge_attempts)
@@ -334,10 +341,10 @@ class BillPayments:
                 is FailureReason.AUTHENTICATION_REQUIRED,
             ),
         )
-        if retry is None:
-            await self.arrears.flag(
-                account, f"bill {bill.number} unpaid after every retry", by_charges=True
-            )
+        if retry is not None:
+            return False
+        await self.arrears.flag_for_charges(account, f"bill {bill.number} unpaid after every retry")
+        return True
 
     async def _tell(self, bill: Bill, message: messages.Message) -> Account:
         """Emails the bill's account; returns it."""

@@ -44,6 +44,7 @@ from services.pagination import NewestFirst
 from services.pay_bill import PayBill
 from services.problems import ProblemCode, Refused
 from services.pubsub import PubSub
+from services.read_cache import ReadCache
 from services.regions import find_region
 from services.text import check_text
 
@@ -102,6 +103,7 @@ class Billing:
         outbox: Outbox,
         frontend_url: str,
         pubsub: PubSub,
+        read_cache: ReadCache,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
     ) -> None:
@@ -109,7 +111,7 @@ class Billing:
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
-        self.arrears = Arrears(outbox=outbox)
+        self.arrears = Arrears(outbox=outbox, read_cache=read_cache)
         self.payments = BillPayments(
             clock=clock,
             gateway=gateway,

@@ -354,3 +354,24 @@ async def test_a_retry_with_the_key_waits_for_the_answer_of_the_request_that_hol
         (answers[0]["payment"]["id"], "SUCCEEDED")
     }
     assert await SandboxCharge.filter(off_session=False, amount="5.95").count() == 1
+
+
+# The arrears flag that charges set and lift, as every process reads it
+
+
+async def test_the_arrears_flag_that_charges_set_and_lift_shows_in_the_next_query(
+    stepped_app: Any, clock: FrozenClock
+) -> None:
+    app = stepped_app
+    gql, bill_id = await _unpaid(app, clock, "4000 0000 0000 0341")  # fails off-session
+    billing = app.state.services.billing
+    flag = "{ me { billing { arrearsRisk } } }"
+    for day in (4, 6):
+        clock.set(at(2026, 12, day))
+        await billing.run(date(2026, 12, day))
+    clock.set(at(2026, 12, 10))
+    assert (await gql(flag))["data"]["me"]["billing"]["arrearsRisk"] is False  # now cached
+    await billing.run(date(2026, 12, 10))  # the last retry fails: flagged
+    assert (await gql(flag))["data"]["me"]["billing"]["arrearsRisk"] is True
+    assert (await _pay(gql, bill_id))["payment"]["status"] == "SUCCEEDED"  # lifted
+    assert (await gql(flag))["data"]["me"]["billing"]["arrearsRisk"] is False
