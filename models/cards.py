@@ -146,6 +146,8 @@ class BindingIdempotencyKey(Model):
     )
     attempt_id: UUID | None
     created_at = fields.DatetimeField()
+    # While the request that holds the key has not answered: a retry with the key waits.
+    answering = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "binding_idempotency_keys"

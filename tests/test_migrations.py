@@ -107,6 +107,13 @@ SEED_BEFORE: dict[str, list[str]] = {
         f"VALUES ('2b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a67', '{ACCOUNT_ID}', '1.00', 'EUR', 'x', "
         "'2026-02-04 00:00:00+00:00')",
     ],
+    "0015_charge_recovery": [
+        "INSERT INTO bill_payment_keys (id, account_id, key, request_hash, payment_id, "
+        f"created_at) VALUES ('3b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a68', '{ACCOUNT_ID}', 'pay-1', "
+        "'h', '1b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a66', '2026-02-05 00:00:00+00:00')",
+        "INSERT INTO stripe_customers (account_id, customer_id, created_at) VALUES "
+        f"('{ACCOUNT_ID}', 'cus_seed', '2026-02-05 00:00:00+00:00')",
+    ],
     "0016_staff": [
         "INSERT INTO service_tickets (id, account_id, number, subject, description, status, "
         f"created_at, attempt_id) VALUES ('3b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a68', '{ACCOUNT_ID}', "
@@ -128,6 +135,8 @@ EXPECTED_ROWS = {
     "bills": 1,
     "usage_records": 1,
     "bill_payments": 1,
+    "bill_payment_keys": 1,
+    "stripe_customers": 1,
 }
 
 
@@ -210,6 +219,14 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
     assert await _values(empty_database, "SELECT reconcile_tries FROM card_binding_attempts") == [
         (0,)
     ]
+    # 0015: a payment made before it was never asked again; a key made before it has answered.
+    assert await _values(empty_database, "SELECT checks, next_check_at FROM bill_payments") == [
+        (0, None)
+    ]
+    assert await _values(empty_database, "SELECT answering FROM bill_payment_keys") == [(False,)]
+    assert await _values(empty_database, "SELECT answering FROM binding_idempotency_keys") == [
+        (False,)
+    ]
     # 0016 dated tickets made before it as last updated when they were made.
     assert await _values(
         empty_database, "SELECT COUNT(*) FROM service_tickets WHERE updated_at = created_at"
@@ -227,6 +244,7 @@ LOOKUPS = {
     ("card_binding_attempts", "gateway_charge"),
     ("card_binding_attempts", "deposit_status"),
     ("bills", "status"),
+    ("bill_payments", "status"),
     ("service_tickets", "status"),
     ("service_ticket_replies", "ticket_id"),
     ("payment_cards", "last4"),

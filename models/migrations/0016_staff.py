@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('onramp', '0014_arrears_from_charges')]
+    dependencies = [('onramp', '0015_charge_recovery')]
 
     initial = False
 
