@@ -139,8 +139,10 @@ def server_env(port: int, workdir: Path, **extra: str) -> dict[str, str]:
         ONRAMP_DATABASE_URL=f"sqlite://{workdir / 'onramp.sqlite3'}",
         ONRAMP_SECRET_KEY=SECRET,
         ONRAMP_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        # Every test signs up from 127.0.0.1; caps per address stay as shipped.
+        # Every test signs up from 127.0.0.1. A test may ask for a second code within the
+        # minute (a reset right after sign-up); the third is still refused.
         ONRAMP_LIMIT_CODES_PER_IP="1000/hour",
+        ONRAMP_LIMIT_CODES_PER_DESTINATION="2/minute;20/hour;50/day",
         ONRAMP_LIMIT_TOKENIZATIONS_PER_IP="1000/hour",
         ONRAMP_LOG_FORMAT="text",
     )
@@ -208,21 +210,27 @@ def browser() -> Iterator[Any]:
 
 @dataclass
 class Watch:
-    """What a page did that a test must not let pass: requests elsewhere, script errors."""
+    """What a page did that a test must not let pass: requests elsewhere, script errors,
+    answers of 400 or more (but those a test names with `allow`)."""
 
     elsewhere: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, status: int, url_pattern: str) -> None:
+        self.allowed.append(re.compile(f"{status} .*{url_pattern}"))
 
     def check(self) -> None:
         assert self.elsewhere == [], f"requests that left 127.0.0.1: {self.elsewhere}"
         assert self.errors == [], f"errors in the page: {self.errors}"
+        unexpected = [r for r in self.refused if not any(p.match(r) for p in self.allowed)]
+        assert unexpected == [], f"answers refused: {unexpected}"
 
 
 def watch_context(context: Any, watch: Watch) -> None:
     def route(route: Any) -> None:
         url = route.request.url
-        watch.requests.append(url)
         if urlsplit(url).hostname != "127.0.0.1":
             watch.elsewhere.append(url)
             route.abort()
@@ -231,16 +239,19 @@ def watch_context(context: Any, watch: Watch) -> None:
 
     context.route("**/*", route)
 
+    def on_console(message: Any) -> None:
+        # A refused answer is also logged as "Failed to load resource"; `refused` has it.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            watch.errors.append(f"console: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            watch.refused.append(f"{response.status} {response.url}")
+
     def on_page(page: Any) -> None:
         page.on("pageerror", lambda error: watch.errors.append(f"uncaught: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                watch.errors.append(f"console: {message.text}")
-                if message.type == "error"
-                else None
-            ),
-        )
+        page.on("console", on_console)
+        page.on("response", on_response)
 
     context.on("page", on_page)
 
@@ -272,9 +283,25 @@ def watch() -> Watch:
     return Watch()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser: Any, server: Server, watch: Watch) -> Iterator[Any]:
-    """A fresh browser profile (no cookies), 1280 wide; fails on stray requests or errors."""
+def page(
+    browser: Any, server: Server, watch: Watch, shots: Shots, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A fresh browser profile (no cookies), 1280 wide; fails on stray requests or errors.
+
+    A failed test leaves a screenshot of where it stopped, named `failed`.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
     watch_context(context, watch)
@@ -283,6 +310,8 @@ def page(browser: Any, server: Server, watch: Watch) -> Iterator[Any]:
         yield opened
         watch.check()
     finally:
+        if request.node.stash.get(FAILED, False):
+            shots(opened, "failed")
         context.close()
 
 

@@ -88,3 +88,82 @@ def wait_for(check: Any, what: str, timeout_s: float = 15.0) -> Any:
             return value
         assert time.monotonic() < deadline, f"{what} did not happen in {timeout_s} s"
         time.sleep(0.1)
+
+
+ERRORS = "errors { field code message }"
+
+
+def account_via_api(
+    server: Server,
+    email: str,
+    *,
+    region: str = "DE",
+    kind: str = "HUAWEI_ID",
+    security_phone: str | None = None,
+    enable: bool = True,
+    details: bool = True,
+) -> str:
+    """Signs up through the API, as another frontend would; returns the session token."""
+    sent = server.graphql(
+        f"""mutation($input: SendRegistrationCodeInput!) {{
+          sendRegistrationCode(input: $input) {{ {ERRORS} }} }}""",
+        {"input": {"email": email, "kind": kind}},
+    )
+    assert sent["sendRegistrationCode"]["errors"] == []
+    registered = server.graphql(
+        f"""mutation($input: RegisterInput!) {{ register(input: $input) {{
+          session {{ token }} {ERRORS} }} }}""",
+        {
+            "input": {
+                "kind": kind,
+                "regionCode": region,
+                "email": email,
+                "emailCode": server.code_for(email),
+                "password": PASSWORD,
+            }
+        },
+    )["register"]
+    assert registered["errors"] == [], registered
+    token: str = registered["session"]["token"]
+    if security_phone:
+        number, e164 = security_phone.split("=")
+        phone = {"regionCode": region, "phoneNumber": number}
+        asked = server.graphql(
+            f"""mutation($input: SendPhoneCodeInput!) {{ sendPhoneCode(input: $input) {{
+              {ERRORS} }} }}""",
+            {"input": {**phone, "purpose": "SECURITY_PHONE"}},
+            token,
+        )
+        assert asked["sendPhoneCode"]["errors"] == []
+        done = server.graphql(
+            f"""mutation($input: VerifyPhoneInput!) {{ setSecurityPhone(input: $input) {{
+              {ERRORS} }} }}""",
+            {"input": {**phone, "code": server.code_for(e164)}},
+            token,
+        )
+        assert done["setSecurityPhone"]["errors"] == []
+    if enable:
+        ids = [a["id"] for a in server.graphql("{ agreements { id } }")["agreements"]]
+        enabled = server.graphql(
+            f"""mutation($input: EnableCloudServicesInput!) {{
+              enableCloudServices(input: $input) {{ {ERRORS} }} }}""",
+            {"input": {"acceptedAgreementIds": ids}},
+            token,
+        )
+        assert enabled["enableCloudServices"]["errors"] == []
+    if details:
+        completed = server.graphql(
+            f"""mutation($input: AccountDetailsInput!) {{
+              completeAccountDetails(input: $input) {{ {ERRORS} }} }}""",
+            {"input": {"individual": {"fullName": "Jonas Beispiel"}}},
+            token,
+        )
+        assert completed["completeAccountDetails"]["errors"] == []
+    return token
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    screen(page, "signin")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -72,11 +72,15 @@ export function followAttempt(container, attemptId) {
         attempt.status === "FAILED" ? `Card verification failed: ${words(attempt.failureReason)}` : "Card verified",
         attempt.status === "SUCCEEDED" ? "done" : attempt.status === "FAILED" ? "failed" : null,
       ),
-      stage(`Deposit of ${deposit} charged`, ["CHARGED", "REFUND_PENDING", "REFUNDED", "REFUND_FAILED"].includes(attempt.depositStatus) ? "done" : null),
-      stage(
-        attempt.depositStatus === "REFUND_FAILED" ? `Deposit refund failed: support will refund it` : `Deposit of ${deposit} refunded`,
-        attempt.depositStatus === "REFUNDED" ? "done" : attempt.depositStatus === "REFUND_FAILED" ? "failed" : null,
-      ),
+      attempt.status === "FAILED" && attempt.depositStatus === "NOT_CHARGED"
+        ? stage(`No deposit was charged`, "done")
+        : [
+            stage(`Deposit of ${deposit} charged`, ["CHARGED", "REFUND_PENDING", "REFUNDED", "REFUND_FAILED"].includes(attempt.depositStatus) ? "done" : null),
+            stage(
+              attempt.depositStatus === "REFUND_FAILED" ? "Deposit refund failed: support will refund it" : `Deposit of ${deposit} refunded`,
+              attempt.depositStatus === "REFUNDED" ? "done" : attempt.depositStatus === "REFUND_FAILED" ? "failed" : null,
+            ),
+          ],
     );
     replace(extra, attempt.status === "REQUIRES_ACTION" ? bankLink(attempt.nextAction) : null);
   };

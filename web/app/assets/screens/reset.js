@@ -18,7 +18,7 @@ export default async function reset({ main, query }) {
     { "aria-label": "Ask for a reset code" },
     [
       field("email", "Email address", { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
-      field("kind", "Account kind", { options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
+      field("kind", "Account kind", { required: true, options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
       radios(
         "channel",
         "Send the code to",

@@ -25,7 +25,7 @@ export default async function signIn({ main, me, query }) {
     [
       field("email", "Email address", { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
       field("password", "Password", { type: "password", required: true, autocomplete: "current-password" }),
-      field("kind", "Account kind", { options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
+      field("kind", "Account kind", { required: true, options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
     ],
     "Sign in",
     async (values, formElement) => {
