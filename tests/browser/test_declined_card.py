@@ -41,6 +41,7 @@ def test_declined_card_shows_its_result_and_opens_a_ticket(
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("My security phone (by SMS)").check()
     page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_label("Code", exact=True)).to_be_visible()
     page.get_by_label("Code", exact=True).fill(server.code_for("+4915123456781"))
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     shots(page, "reset-password")

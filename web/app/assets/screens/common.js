@@ -99,8 +99,9 @@ export function heading(main, text, ...intro) {
 /**
  * A "Send code" button inside `element`: sends with `send()` (a SendCodePayload), then shows
  * `codeSection` (the code field, and whatever else it holds) and the form's submit button.
+ * Errors about no field in particular show by `destinationField`, the address the code goes to.
  */
-export function codeSender(element, label, codeSection, { send, sentText, codeField }) {
+export function codeSender(element, label, codeSection, { send, sentText, codeField, destinationField }) {
   const note = h("div", { class: "notice", role: "status" });
   codeSection.prepend(note);
   codeSection.hidden = true;
@@ -112,7 +113,9 @@ export function codeSender(element, label, codeSection, { send, sentText, codeFi
     button.disabled = true;
     try {
       const payload = await send();
-      if (!accepted(element, payload)) return;
+      // A refusal of the whole request (a rate limit) is about the address the code goes to.
+      const errors = payload.errors.map((error) => ({ ...error, field: error.field ?? destinationField }));
+      if (!accepted(element, { errors })) return;
       const until = new Date(payload.expiresAt).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
       note.textContent = `${sentText()} It works until ${until}.`;
       codeSection.hidden = false;

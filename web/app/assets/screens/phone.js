@@ -83,6 +83,7 @@ export default async function phone({ main, path }) {
       },
       sentText: () => `We sent a six-digit code by SMS to ${sent.phoneNumber}.`,
       codeField: "code",
+      destinationField: "phoneNumber",
     }),
   );
   main.append(element);

@@ -78,6 +78,7 @@ export default async function register({ main, me, query }) {
       send: async () => (await gql(SEND_CODE, { input: { email: email(), kind: selected().kind } })).sendRegistrationCode,
       sentText: () => `We sent a six-digit code to ${email()}.`,
       codeField: "emailCode",
+      destinationField: "email",
     }),
   );
   main.append(element, h("p", {}, "Already registered? ", h("a", { href: "/sign-in" }, "Sign in"), "."));
