@@ -28,7 +28,8 @@ def test_declined_card_shows_its_result_and_opens_a_ticket(
     # The emailed "complete your account" link, opened signed out, asks to sign in first.
     [mail] = [m for m in server.outbox() if m["kind"] == "complete-account-information"]
     link = re.search(r"^(http\S+)$", mail["body"], flags=re.MULTILINE)
-    assert link is not None and link[1] == f"{server.url}/onboarding/mobile"
+    assert link is not None
+    assert link[1] == f"{server.url}/onboarding/mobile"
     page.goto(link[1])
     screen(page, "signin")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fonboarding%2Fmobile$"))

@@ -77,7 +77,8 @@ def test_region_to_bound_card_and_paid_bill(page: Page, server: Server, shots: S
     assert f'"number":"{CARD_3DS_EVERY_TIME}"' in (tokenizing.value.post_data or "")
     bank_page_answers(page, shots, "Approve")
 
-    assert to_api and not [body for body in to_api if "6000 3184" in body or "60003184" in body]
+    assert to_api
+    assert not [body for body in to_api if "6000 3184" in body or "60003184" in body]
 
     # Back from the bank: the attempt updates live until the deposit is refunded.
     page.wait_for_url(re.compile("/onboarding/payment$"))

@@ -31,7 +31,9 @@ def test_a_huawei_id_in_turkiye_is_warned_and_blocked(
     expect(warning).to_be_hidden()
     page.get_by_label("Country or region").select_option("TR")
     expect(warning).to_be_visible()
-    expect(warning).to_contain_text("A HUAWEI ID registered in Türkiye cannot enable cloud services")
+    expect(warning).to_contain_text(
+        "A HUAWEI ID registered in Türkiye cannot enable cloud services"
+    )
     expect(warning).to_contain_text("register a HUAWEI CLOUD account instead")
     shots(page, "turkiye-warning")
 
