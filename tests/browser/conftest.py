@@ -194,8 +194,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop_server(started)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module. Playwright's sync API keeps an event loop running on this
+    thread while it lives: it must stop before the suite's asyncio tests run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

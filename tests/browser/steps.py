@@ -33,6 +33,8 @@ def register(
     page.get_by_label("Country or region").select_option(region)
     page.get_by_label(re.compile("^HUAWEI ID" if kind == "HUAWEI_ID" else "^HUAWEI CLOUD")).check()
     page.get_by_label("Email address").fill(email)
+    expect(page.get_by_label("Code from the email")).to_be_hidden()
+    expect(page.get_by_role("button", name="Create account")).to_be_hidden()
     shots(page, "region-and-email")
     page.get_by_role("button", name="Send code").click()
     expect(page.get_by_label("Code from the email")).to_be_visible()
