@@ -124,8 +124,33 @@ def test_region_to_bound_card_and_paid_bill(page: Page, server: Server, shots: S
     expect(page.locator("#bill-status")).to_have_text("Paid")
     shots(page, "bill-paid")
 
-    # Signed out, the bill's address asks to sign in, by keyboard alone, and leads back.
     bill_url = page.url
+
+    # A second card; made the default, the first can be removed, the default cannot.
+    page.goto(f"{server.url}/onboarding/payment")
+    screen(page, "payment")
+    fill_card(page, "4242 4242 4242 4242")
+    page.get_by_label(re.compile("I accept the Payment Service Terms")).check()
+    page.get_by_role("button", name=re.compile("Verify card")).click()
+    bank_page_answers(page, shots, "Approve")
+    expect(page.locator("#attempt")).to_have_attribute("data-status", "SUCCEEDED")
+    page.get_by_role("link", name="Your cards").click()
+    screen(page, "cards")
+    expect(page.locator("li[data-card]")).to_have_count(2)
+    expect(page.locator("tr[data-attempt]")).to_have_count(2)
+    page.get_by_role("button", name="Make default: Visa ending in 4242").click()
+    screen(page, "cards")
+    expect(page.locator("li[data-card]").filter(has_text="4242")).to_contain_text("Default")
+    page.get_by_role("button", name="Remove: Visa ending in 4242").click()
+    refused = page.locator("li[data-card]").filter(has_text="4242").get_by_role("alert")
+    expect(refused).to_contain_text("default")
+    page.get_by_role("button", name="Remove: Visa ending in 3184").click()
+    screen(page, "cards")
+    expect(page.locator("li[data-card]")).to_have_count(1)
+    expect(page.locator("li[data-card]")).to_contain_text("4242")
+    shots(page, "cards-managed")
+
+    # Signed out, the bill's address asks to sign in, by keyboard alone, and leads back.
     page.get_by_role("button", name=re.compile("^Sign out")).click()
     screen(page, "signin")
     page.goto(bill_url)
