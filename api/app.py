@@ -118,6 +118,7 @@ def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Servic
             failures_per_account=settings.card_failures_per_account,
             failures_per_client_ip=settings.card_failures_per_ip,
         ),
+        read_cache_ttl=timedelta(seconds=settings.read_cache_ttl_s),
     )
 
 
@@ -170,7 +171,8 @@ def create_app(
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 app.state.jobs = background_jobs(services)
                 workers = [
-                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets")
+                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets"),
+                    asyncio.create_task(services.read_cache.listen(), name="read-cache"),
                 ]
                 if start_jobs:
                     workers.append(asyncio.create_task(run_jobs(app.state.jobs), name="jobs"))

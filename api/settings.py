@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Publishes and rate limits share this pool; all subscriptions of a process share one
     # more connection of their own.
     redis_max_connections: int = Field(default=20, ge=2, le=10_000)
+    # How long a process may keep a session, account or progress it read for queries
+    # (services/read_cache.py); 0 keeps nothing.
+    read_cache_ttl_s: float = Field(default=5.0, ge=0, le=300)
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     frontend_url: str | None = None

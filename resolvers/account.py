@@ -22,7 +22,7 @@ from resolvers.enums import AccountKind, OnboardingStepKey
 from resolvers.errors import UserError
 from resolvers.nodes import own_rows
 from resolvers.reference import AgreementType, RegionType
-from resolvers.session import require_account
+from resolvers.session import current_session, require_account
 from resolvers.tickets import ServiceTicketType
 from services.agreements import find_agreement
 from services.onboarding.progress import Progress
@@ -332,8 +332,10 @@ class AccountType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[AccountType | None]:
-        session = await info.context.session()
-        own = str(session.account_id) if session else None
+        session = await current_session(info)
+        if session is None:
+            return [None for _ in node_ids]
+        own = str(session.account_id)
         return [cls.from_model(session.account) if node_id == own else None for node_id in node_ids]
 
 
@@ -351,7 +353,7 @@ class AccountPayload:
 class AccountQuery:
     @strawberry.field(description="The signed-in account, or null.")
     async def me(self, info: Info) -> AccountType | None:
-        session = await info.context.session()
+        session = await current_session(info)
         return AccountType.from_model(session.account) if session else None
 
     @strawberry.field(
@@ -359,4 +361,5 @@ class AccountQuery:
     )
     async def onboarding(self, info: Info) -> OnboardingProgress | None:
         account = await require_account(info)
-        return OnboardingProgress.of(await info.context.services.onboarding.progress.of(account))
+        progress = info.context.services.onboarding.progress
+        return OnboardingProgress.of(await progress.for_reading(account))

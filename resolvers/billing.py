@@ -18,6 +18,7 @@ from resolvers.enums import BillKind, BillPaymentStatus, BillStatus, CardBrand, 
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
+from resolvers.session import current_session
 from services.billing_dates import BILLING_DAY
 from services.cards.results import payment_result
 from services.money import Money
@@ -226,7 +227,7 @@ class BillPaymentType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]  # see resolvers/nodes.py
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> list[BillPaymentType | None]:
-        session = await info.context.session()
+        session = await current_session(info)
         found: list[BillPaymentType | None] = []
         for node_id in node_ids:
             payment = await _own_payment(info, node_id, session.account_id if session else None)

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 from models.sessions import Session
 from resolvers.loaders import Loaders
@@ -42,16 +43,29 @@ class RequestContext:
     def caller(self) -> Caller:
         return Caller(client_ip=self.client_ip, user_agent=self.user_agent)
 
-    async def session(self) -> Session | None:
-        """The live session the request's credential names, looked up once per context."""
+    async def session(self, *, for_reading: bool = False) -> Session | None:
+        """The live session the request's credential names, looked up once per context.
+
+        `for_reading`: a query's, which decides nothing, may come from the process's read
+        cache (services/read_cache.py); a mutation's or a subscription's is read afresh.
+        """
+        if self._looked_up and self.remember_session:
+            return self._session
+        sessions = self.services.sessions
+        find = sessions.find_for_reading if for_reading else sessions.find
         if not self.remember_session:
-            return await self.services.sessions.find(self.token)
+            return await find(self.token)
         # Sibling fields resolve concurrently: the first looks the session up, the rest wait.
         async with self._lookup:
             if not self._looked_up:
-                self._session = await self.services.sessions.find(self.token)
+                self._session = await find(self.token)
                 self._looked_up = True
         return self._session
+
+    @property
+    def account_id(self) -> UUID | None:
+        """The account of the session looked up so far, if any."""
+        return self._session.account_id if self._session is not None else None
 
     @property
     def loaders(self) -> Loaders:

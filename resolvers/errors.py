@@ -48,7 +48,8 @@ class RefusalsAsErrors(FieldExtension):
     """Answers a service's refusal with the field's payload type, carrying its problems.
 
     Every text argument is checked first (`resolvers/text_inputs.py`): nothing runs on
-    input with control or text-direction characters.
+    input with control or text-direction characters. After the mutation, the signed-in
+    account is announced as changed (`services/read_cache.py`).
     """
 
     payload: Callable[..., Any]
@@ -67,6 +68,11 @@ class RefusalsAsErrors(FieldExtension):
             return await next_(source, info, **kwargs)
         except Refused as refused:
             return self.payload(errors=user_errors(refused.problems))
+        finally:
+            # Whatever a mutation wrote, every process's read cache reads that account again.
+            account_id = info.context.account_id
+            if account_id is not None:
+                await info.context.services.read_cache.account_changed(account_id)
 
 
 def payload_mutation(*, description: str | None = None) -> Any:

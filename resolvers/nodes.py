@@ -16,6 +16,8 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from resolvers.session import current_session
+
 
 @strawberry.type
 class NodeQuery:
@@ -49,7 +51,7 @@ def _uuid(value: str) -> UUID | None:
 
 async def own_rows(loader: DataLoader[UUID, Any], info: Info, node_ids: Any) -> list[Any]:
     """The rows of the signed-in account among the ids (in their order); None for the rest."""
-    session = await info.context.session()
+    session = await current_session(info)
     wanted = [_uuid(node_id) for node_id in node_ids]
     if session is None:
         return [None for _ in wanted]

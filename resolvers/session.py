@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphql import OperationType
 from strawberry.types import Info
 
 from models.accounts import Account
@@ -9,8 +10,16 @@ from models.sessions import Session
 from resolvers.errors import unauthenticated
 
 
+async def current_session(info: Info) -> Session | None:
+    """The operation's session, or None. A query's may come from the process's read cache;
+    a mutation's or a subscription's is read afresh."""
+    reading = info.operation.operation is OperationType.QUERY
+    session: Session | None = await info.context.session(for_reading=reading)
+    return session
+
+
 async def require_session(info: Info) -> Session:
-    session: Session | None = await info.context.session()
+    session = await current_session(info)
     if session is None:
         raise unauthenticated()
     return session

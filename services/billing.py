@@ -47,6 +47,7 @@ from services.pagination import NewestFirst
 from services.problems import ProblemCode, Refused
 from services.public_ids import public_id
 from services.pubsub import PubSub
+from services.read_cache import ReadCache
 from services.regions import find_region
 from services.text import check_text
 
@@ -111,9 +112,11 @@ class Billing:
         outbox: Outbox,
         frontend_url: str,
         pubsub: PubSub,
+        read_cache: ReadCache,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
     ) -> None:
+        self.read_cache = read_cache
         self.frontend_url = frontend_url
         self.clock = clock
         self.gateway = gateway
@@ -416,6 +419,7 @@ class Billing:
             arrears_reason=reason[:200],
             arrears_from_charges=by_charges and not operator_flag,
         )
+        await self.read_cache.account_changed(account.id)
         log.info("account %s flagged for arrears risk", account.id)
         return await Account.get(id=account.id)
 
@@ -423,6 +427,7 @@ class Billing:
         await Account.filter(id=account.id).update(
             arrears_risk=False, arrears_reason=None, arrears_from_charges=False
         )
+        await self.read_cache.account_changed(account.id)
         return await Account.get(id=account.id)
 
     async def lift_arrears_if_settled(self, account_id: UUID) -> None:
@@ -433,6 +438,7 @@ class Billing:
             id=account_id, arrears_risk=True, arrears_from_charges=True
         ).update(arrears_risk=False, arrears_reason=None, arrears_from_charges=False)
         if lifted:
+            await self.read_cache.account_changed(account_id)
             account = await Account.get(id=account_id)
             log.info("account %s no longer at arrears risk: every bill is paid", account.id)
             await self.outbox.send_email(account.email_display, messages.arrears_lifted())

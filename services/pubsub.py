@@ -66,6 +66,12 @@ class Inbox:
 
 
 class PubSub(Protocol):
+    @property
+    def epoch(self) -> int | None:
+        """None while a message published elsewhere might not reach this process; otherwise
+        a number that changes whenever the connection was made again (and messages lost)."""
+        ...
+
     async def publish(self, channel: str, message: str) -> None: ...
 
     def subscribe(self, *channels: str) -> AbstractAsyncContextManager[Inbox]: ...
@@ -76,6 +82,10 @@ class PubSub(Protocol):
 class LocalPubSub:
     def __init__(self) -> None:
         self._queues: dict[str, set[Inbox]] = defaultdict(set)
+
+    @property
+    def epoch(self) -> int | None:
+        return 0
 
     async def publish(self, channel: str, message: str) -> None:
         for queue in list(self._queues.get(channel, ())):
@@ -119,9 +129,17 @@ class RedisPubSub:
         self._confirmed: dict[str, asyncio.Future[None]] = {}
         self._pubsub: RedisPubSubConnection | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._failures = 0
+        self._reconnections = 0
         # redis-py's PubSub takes a pooled connection on its first command: two commands at
         # once would take two. Commands on the shared connection go one at a time.
         self._commands = asyncio.Lock()
+
+    @property
+    def epoch(self) -> int | None:
+        if self._reader is None or self._reader.done() or self._failures:
+            return None
+        return self._reconnections
 
     async def publish(self, channel: str, message: str) -> None:
         await self.redis.publish(channel, message)
@@ -170,18 +188,19 @@ class RedisPubSub:
 
     async def _read(self) -> None:
         connection = self._connection()
-        failures = 0
         while True:
             try:
                 message = await connection.get_message(timeout=1.0)
             except (RedisError, OSError) as error:
-                failures += 1
-                if failures == 1:
+                self._failures += 1
+                if self._failures == 1:
                     log.warning("redis pub/sub connection lost (%s); reconnecting", error)
-                await asyncio.sleep(min(self.retry_base_s * 2 ** (failures - 1), self.retry_cap_s))
+                delay = self.retry_base_s * 2 ** (self._failures - 1)
+                await asyncio.sleep(min(delay, self.retry_cap_s))
                 continue
-            if failures:
-                failures = 0
+            if self._failures:
+                self._failures = 0
+                self._reconnections += 1
                 log.info("redis pub/sub connection is back; subscribers re-read")
                 for channel in list(self._listeners):
                     await self._local.publish(channel, RESYNC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from gateways.port import PaymentGateway
 from services.accounts import Accounts, LoginPolicy
@@ -18,6 +19,7 @@ from services.passwords import Passwords
 from services.phones import Phones, SmsLimits
 from services.pubsub import PubSub
 from services.ratelimit import RateLimiter
+from services.read_cache import DEFAULT_TTL, ReadCache
 from services.sessions import Sessions
 from services.tickets import Tickets
 
@@ -35,6 +37,7 @@ class Services:
     accounts: Accounts
     onboarding: Onboarding
     pubsub: PubSub
+    read_cache: ReadCache
     gateway: PaymentGateway
     cards: CardBinding
     tickets: Tickets
@@ -56,12 +59,16 @@ def build_services(
     pubsub: PubSub,
     gateway: PaymentGateway,
     binding_rules: BindingRules,
+    read_cache_ttl: timedelta = DEFAULT_TTL,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
-    sessions = Sessions(keys, clock, pubsub)
+    read_cache = ReadCache(clock, pubsub, ttl=read_cache_ttl)
+    sessions = Sessions(keys, clock, pubsub, read_cache)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
-    onboarding = Onboarding.build(clock=clock, outbox=outbox, frontend_url=frontend_url)
+    onboarding = Onboarding.build(
+        clock=clock, outbox=outbox, frontend_url=frontend_url, cache=read_cache
+    )
     # Every service that completes an onboarding step tells onboarding the same way.
     after_step = onboarding.after_step
     phones = Phones(
@@ -105,6 +112,7 @@ def build_services(
         accounts=accounts,
         onboarding=onboarding,
         pubsub=pubsub,
+        read_cache=read_cache,
         gateway=gateway,
         cards=cards,
         tickets=Tickets(clock, outbox),
@@ -114,6 +122,7 @@ def build_services(
             outbox=outbox,
             frontend_url=frontend_url,
             pubsub=pubsub,
+            read_cache=read_cache,
             allowed_origins=binding_rules.allowed_origins,
             action_timeout=binding_rules.action_timeout,
         ),

@@ -5,66 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
-import httpx
 import websockets
 
-from tests.conftest import TEST_SECRET, GraphQLClient, http_client
+from tests.conftest import GraphQLClient, http_client
 from tests.flows import bind, ready_for_card, tokenize
+from tests.servers import second_process
 
-ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTION = """subscription($id: ID!) { cardBindingUpdates(attemptId: $id) { status } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@asynccontextmanager
-async def _second(database_url: str, redis_url: str) -> AsyncIterator[str]:
-    """A second server process (real uvicorn) on the same database and Redis."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONRAMP_")}
-    env |= {
-        "ONRAMP_DATABASE_URL": database_url,
-        "ONRAMP_REDIS_URL": redis_url,
-        "ONRAMP_SECRET_KEY": TEST_SECRET,
-        "ONRAMP_PUBLIC_URL": "http://testserver.local",
-        "ONRAMP_FRONTEND_URL": "https://app.example.test",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(  # noqa: ASYNC220 (a server for the whole test)
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    if (await probe.get(f"{base}/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the second process did not become ready")
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_a_subscriber_on_another_process_sees_the_change(
@@ -77,8 +25,10 @@ async def test_a_subscriber_on_another_process_sees_the_change(
         attempt = (await bind(gql, card, "fan-out"))["attempt"]
 
         async with (
-            _second(database_url, redis_url) as url,
-            websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws,
+            second_process(database_url, redis_url) as base,
+            websockets.connect(
+                base.replace("http", "ws", 1) + "/graphql", subprotocols=["graphql-transport-ws"]
+            ) as ws,
         ):
             await ws.send(
                 json.dumps(

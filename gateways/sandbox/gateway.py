@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -55,6 +56,7 @@ MAX_REFUND_DELAY = timedelta(hours=1)
 WEBHOOK_RETRY_BASE = timedelta(seconds=1)
 MAX_WEBHOOK_DELAY = timedelta(hours=1)
 WEBHOOK_BATCH = 50
+WEBHOOK_CONCURRENCY = 8
 POLL_INTERVAL_S = 1.0
 # Merchant-side: where the sandbox's events arrive, and the header that signs them.
 WEBHOOK_PATH = "/webhooks/payments"
@@ -405,7 +407,12 @@ class SandboxGateway:
             await self._emit("charge.refunded", data)
 
     async def deliver_webhooks(self, client: httpx.AsyncClient) -> bool:
-        """Delivers what is due; True when the batch was full, so more may be waiting."""
+        """Delivers what is due; True when the batch was full, so more may be waiting.
+
+        As a real provider does, events about different objects go out at once (up to
+        WEBHOOK_CONCURRENCY in flight), so one slow handler holds up no one else's result;
+        the events of one object go out in the order they happened.
+        """
         now = self.clock.now()
         due = (
             await SandboxWebhook.filter(delivered_at=None, next_attempt_at__lte=now)
@@ -413,12 +420,23 @@ class SandboxGateway:
             .order_by("created_at")
             .limit(WEBHOOK_BATCH)
         )
+        by_object: dict[str, list[SandboxWebhook]] = defaultdict(list)
         for event in due:
-            claimed = await SandboxWebhook.filter(id=event.id, attempts=event.attempts).update(
-                attempts=F("attempts") + 1, lease_until=now + timedelta(seconds=30)
-            )
-            if claimed:
-                await self._deliver(client, event)
+            data = event.payload.get("data", {})
+            by_object[str(data.get("verification") or data.get("charge") or event.id)].append(event)
+        in_flight = asyncio.Semaphore(WEBHOOK_CONCURRENCY)
+
+        async def in_order(events: list[SandboxWebhook]) -> None:
+            for event in events:
+                async with in_flight:
+                    claimed = await SandboxWebhook.filter(
+                        id=event.id, attempts=event.attempts
+                    ).update(attempts=F("attempts") + 1, lease_until=now + timedelta(seconds=30))
+                    if not claimed:
+                        return  # another process has it, and what follows it
+                    await self._deliver(client, event)
+
+        await asyncio.gather(*(in_order(events) for events in by_object.values()))
         return len(due) == WEBHOOK_BATCH
 
     async def _deliver(self, client: httpx.AsyncClient, event: SandboxWebhook) -> None:

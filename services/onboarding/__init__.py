@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.accounts import Account
 from services.clock import Clock
 from services.onboarding.account_messages import AccountMessages
 from services.onboarding.cloud import CloudStep
 from services.onboarding.details import DetailsStep
 from services.onboarding.progress import ProgressTracker
 from services.outbox import Outbox
+from services.read_cache import ReadCache
 from services.steps import AfterStep
 
 
@@ -28,22 +30,27 @@ class Onboarding:
     cloud: CloudStep
     details: DetailsStep
     messages: AccountMessages
-
-    @property
-    def after_step(self) -> AfterStep:
-        """What every service that completes a step calls: the continue message follows."""
-        return self.messages.refresh_continue_message
+    # What every service that completes a step calls (services.steps.AfterStep).
+    after_step: AfterStep
 
     @classmethod
-    def build(cls, *, clock: Clock, outbox: Outbox, frontend_url: str) -> Onboarding:
-        progress = ProgressTracker(frontend_url=frontend_url)
+    def build(
+        cls, *, clock: Clock, outbox: Outbox, frontend_url: str, cache: ReadCache
+    ) -> Onboarding:
+        progress = ProgressTracker(frontend_url=frontend_url, cache=cache)
         messages = AccountMessages(
             clock=clock, outbox=outbox, progress=progress, frontend_url=frontend_url
         )
-        after_step = messages.refresh_continue_message
+
+        async def after_step(account: Account) -> None:
+            # Every process reads the account again; the continue message follows.
+            await cache.account_changed(account.id)
+            await messages.refresh_continue_message(account)
+
         return cls(
             progress=progress,
             cloud=CloudStep(clock=clock, after_step=after_step),
             details=DetailsStep(clock=clock, after_step=after_step),
             messages=messages,
+            after_step=after_step,
         )
