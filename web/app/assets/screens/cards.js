@@ -45,7 +45,7 @@ export default async function cards({ main, refresh }) {
               "tr",
               { dataset: { attempt: attempt.id } },
               h("td", { "data-label": "Date" }, when(attempt.createdAt)),
-              h("td", { "data-label": "Card" }, `${words(attempt.brand)} ${attempt.maskedNumber}`),
+              h("td", { "data-label": "Card" }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
               h("td", { "data-label": "Holder" }, attempt.holderName),
               h("td", { "data-label": "Status" }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
               h("td", { "data-label": "Deposit" }, `${money(attempt.deposit)}, ${words(attempt.depositStatus).toLowerCase()}`),
@@ -87,7 +87,7 @@ function cardItem(card, refresh) {
     "li",
     { dataset: { card: card.id } },
     h("strong", {}, label),
-    card.isDefault ? h("span", { class: "badge default" }, " Default") : null,
+    card.isDefault ? h("span", { class: "badge default" }, "Default") : null,
     h("br"),
     `${card.holderName}, expires ${String(card.expiryMonth).padStart(2, "0")}/${card.expiryYear}, bound ${when(card.boundAt)}`,
     h(
