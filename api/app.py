@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.cors import SplitCors
 from api.dev_outbox import outbox_html, outbox_json
+from api.frontend import frontend_routes
 from api.graphiql import graphiql_assets
 from api.graphql import OnrampGraphQL, StaffGraphQL
 from api.health import healthz, readyz
@@ -208,6 +209,8 @@ def create_app(
         Route(core.gateway.webhook_path, payment_webhook, methods=["POST"]),
         *([graphiql_assets()] if settings.graphiql_enabled else []),
         *core.gateway.routes(),
+        # Last, and only the frontend's own paths: an API route always wins.
+        *frontend_routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings

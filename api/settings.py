@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     gateway_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     stripe_deposit: Literal["capture", "authorize"] = "capture"
+    # Where the reference frontend loads Stripe.js from: Stripe requires its own address in
+    # production; tests point it at a stand-in.
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     accepted_card_brands: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [
             "visa",
