@@ -8,7 +8,7 @@ PORT ?= 8000
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/onramp_test
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres typecheck format install bench
+.PHONY: run test test-postgres typecheck format install bench i18n
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -49,3 +49,18 @@ typecheck: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Languages (README's "Languages"): extracts every tr()/trn() text and the data files' titles
+# into services/i18n/messages.pot, then merges it into each catalogue (a changed text turns
+# fuzzy, and the tests fail until it is translated again). Catalogues are compiled when the
+# server first needs them: nothing to build.
+I18N := services/i18n
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
+		--keyword tr --keyword trn:1,2 --add-comments TRANSLATORS: --add-location file \
+		--sort-output --project Onramp --copyright-holder Onramp --width 100 \
+		--output-file $(I18N)/messages.pot api gateways resolvers services
+	for po in $(I18N)/catalogues/*.po; do \
+		$(BIN)/pybabel update --input-file $(I18N)/messages.pot --output-file $$po \
+			--locale $$(basename $$po .po) --ignore-obsolete --width 100 || exit 1; \
+	done

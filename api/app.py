@@ -32,6 +32,7 @@ from models.config import prepare_sqlite_file, tortoise_config
 from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
+from services.i18n.locales import Languages
 from services.jobs import Job, run_jobs
 from services.keys import KeyRing
 from services.outbox import SmtpSender, WebhookSmsSender
@@ -94,6 +95,7 @@ def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Servic
                 settings.login_max_delay_s,
             ),
         ),
+        languages=Languages.configured(pseudo=settings.pseudo_locale),
         sms_limits=SmsLimits(
             per_account=Rule.parse("sms-account", settings.limit_sms_per_account),
             per_country=Rule.parse("sms-country", settings.limit_sms_per_country),

@@ -95,6 +95,7 @@ class OnrampGraphQL(Endpoint):
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             client_ip=client[0] if client else "unknown",
             user_agent=request.headers.get("user-agent", "")[:512],
+            accept_language=request.headers.get("accept-language"),
             frontend_url=self.settings.frontend_base,
             services=request.app.state.services,
             token=http_credential(request, self.credentials) if is_http else None,

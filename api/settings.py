@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_from: str = "Onramp <no-reply@onramp.invalid>"
     sms_webhook_url: str | None = None
+    # Offers the pseudo-locale en-XA (accented, lengthened English) beside the real languages:
+    # for development and tests, to see any text that escapes the catalogues.
+    pseudo_locale: bool = False
     gateway: str = "sandbox"
     gateway_publishable_key: str | None = None
     gateway_secret_key: str | None = None

@@ -21,6 +21,9 @@ class Account(Model):
     # Exactly as typed at registration, for display and delivery.
     email_display = fields.CharField(max_length=320)
     region_code = fields.CharField(max_length=2)
+    # BCP 47 tag of one of the supported languages: what every email, SMS, message and
+    # Result of this account is written in. Accounts from before languages read English.
+    locale = fields.CharField(max_length=16, default="en", db_default="en")
     password_hash = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
     password_changed_at = fields.DatetimeField(null=True)

@@ -20,11 +20,14 @@ from resolvers.billing import BillConnection, BillingProfile, billing_profile
 from resolvers.cards import PaymentCardType
 from resolvers.enums import AccountKind, OnboardingStepKey
 from resolvers.errors import UserError
+from resolvers.locale import written
 from resolvers.nodes import own_rows
 from resolvers.reference import AgreementType, RegionType
 from resolvers.session import current_session, require_account
 from resolvers.tickets import ServiceTicketType
 from services.agreements import find_agreement
+from services.i18n.text import Renderable
+from services.onboarding.account_messages import title_and_body
 from services.onboarding.progress import Progress
 from services.phones import mask
 from services.regions import find_region
@@ -145,9 +148,11 @@ class OnboardingStep:
         description="False for steps the person may skip (the security phone)."
     )
     completed_at: datetime | None
-    blocked_reason: str | None = strawberry.field(
-        description="Why the step cannot be taken, when status is BLOCKED."
-    )
+    reason: strawberry.Private[Renderable | None]
+
+    @strawberry.field(description="Why the step cannot be taken, when status is BLOCKED.")
+    async def blocked_reason(self, info: Info) -> str | None:
+        return None if self.reason is None else await written(info, self.reason)
 
 
 @strawberry.type
@@ -185,7 +190,7 @@ class OnboardingProgress:
                     status=StepStatus(step.status.value),
                     required=step.required,
                     completed_at=step.completed_at,
-                    blocked_reason=step.blocked_reason,
+                    reason=step.blocked_reason,
                 )
                 for step in progress.steps
             ],
@@ -200,8 +205,16 @@ class OnboardingProgress:
 @strawberry.type(name="AccountMessage")
 class AccountMessageType(relay.Node):
     id: relay.NodeID[str]
-    title: str
-    body: str
+    texts: strawberry.Private[tuple[Renderable, Renderable]]
+
+    @strawberry.field(description="In the reader's language.")
+    async def title(self, info: Info) -> str:
+        return await written(info, self.texts[0])
+
+    @strawberry.field(description="In the reader's language.")
+    async def body(self, info: Info) -> str:
+        return await written(info, self.texts[1])
+
     link: str | None = strawberry.field(
         description="Where the message's LINK leads, when it has one."
     )
@@ -212,8 +225,7 @@ class AccountMessageType(relay.Node):
     def from_model(cls, message: AccountMessage) -> AccountMessageType:
         return cls(
             id=str(message.id),
-            title=message.title,
-            body=message.body,
+            texts=title_and_body(message),
             link=message.link,
             created_at=message.created_at,
             read_at=message.read_at,
@@ -234,6 +246,14 @@ class AccountType(relay.Node):
     email: str
     created_at: datetime
     model: strawberry.Private[Account]
+
+    @strawberry.field(
+        description=(
+            "BCP 47 tag: the language of this account's emails, SMS, messages and Results."
+        )
+    )
+    def locale(self) -> str:
+        return self.model.locale
 
     @strawberry.field
     def region(self) -> RegionType:

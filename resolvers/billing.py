@@ -15,6 +15,7 @@ from models.accounts import Account
 from models.billing import Bill, BillPayment
 from resolvers.cards import CardBindingNextAction, NextActionType, PaymentCardType
 from resolvers.enums import BillKind, BillPaymentStatus, BillStatus, CardBrand, CardFailureReason
+from resolvers.locale import written
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
@@ -172,11 +173,23 @@ class BillPaymentType(relay.Node):
         description="Set while REQUIRES_ACTION: the same bank page as for card binding."
     )
     failure_reason: CardFailureReason | None
-    result: str = strawberry.field(
-        description="A sentence saying what happened and, on failure, why."
-    )
     created_at: datetime
     completed_at: datetime | None
+
+    @strawberry.field(
+        description="A sentence saying what happened and, on failure, why; in the reader's "
+        "language."
+    )
+    async def result(self, info: Info) -> str:
+        payment = self.model
+        return await written(
+            info,
+            payment_result(
+                payment.status.value,
+                payment.failure_reason,
+                checking=payment.next_check_at is not None,
+            ),
+        )
 
     @strawberry.field
     async def bill(self, info: Info) -> BillType:
@@ -217,11 +230,6 @@ class BillPaymentType(relay.Node):
             next_action=next_action,
             failure_reason=(
                 CardFailureReason(payment.failure_reason) if payment.failure_reason else None
-            ),
-            result=payment_result(
-                payment.status.value,
-                payment.failure_reason,
-                checking=payment.next_check_at is not None,
             ),
             created_at=payment.created_at,
             completed_at=payment.completed_at,

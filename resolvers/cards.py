@@ -18,6 +18,7 @@ from tortoise import timezone
 from models.cards import CardBindingAttempt, PaymentCard
 from resolvers.enums import CardBindingStatus, CardBrand, CardFailureReason, DepositStatus
 from resolvers.errors import UserError, payload_mutation
+from resolvers.locale import written
 from resolvers.nodes import own_rows
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import AgreementType, MoneyType
@@ -124,15 +125,18 @@ class CardBindingAttemptType(relay.Node):
     deposit_status: DepositStatus
     next_action: CardBindingNextAction | None
     failure_reason: CardFailureReason | None
-    result: str = strawberry.field(
-        description=(
-            "The Result column: a sentence saying what happened and, on failure, why; a "
-            "different sentence for each failureReason."
-        )
-    )
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+    @strawberry.field(
+        description=(
+            "The Result column: a sentence saying what happened and, on failure, why; a "
+            "different sentence for each failureReason. In the reader's language."
+        )
+    )
+    async def result(self, info: Info) -> str:
+        return await written(info, result_sentence(self.model))
 
     @strawberry.field(
         description="The version of the payment service terms accepted with this attempt."
@@ -177,7 +181,6 @@ class CardBindingAttemptType(relay.Node):
             deposit_status=attempt.deposit_status,
             next_action=next_action,
             failure_reason=attempt.failure_reason,
-            result=result_sentence(attempt),
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,
             completed_at=attempt.completed_at,

@@ -29,6 +29,8 @@ class RequestContext:
     services: Services
     token: str | None
     cookie: CookieJar
+    # The request's Accept-Language header (a websocket's: its upgrade request's).
+    accept_language: str | None = None
     # A websocket's context lives as long as the connection: its session is read afresh at
     # every operation, so a revoked session stops at the next subscribe.
     remember_session: bool = True
@@ -37,10 +39,32 @@ class RequestContext:
     _looked_up: bool = field(default=False, init=False)
     _lookup: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
+    _spoken: str | None = field(default=None, init=False)
 
     @property
     def caller(self) -> Caller:
-        return Caller(client_ip=self.client_ip, user_agent=self.user_agent)
+        return Caller(
+            client_ip=self.client_ip, user_agent=self.user_agent, locale=self.requested_locale
+        )
+
+    @property
+    def requested_locale(self) -> str:
+        """The offered language that best matches Accept-Language (English when none)."""
+        return self.services.languages.negotiate(self.accept_language)
+
+    async def locale(self, *, for_reading: bool) -> str:
+        """The language this request is answered in: the signed-in account's; signed out,
+        Accept-Language's best match; or what this operation has just chosen (`speak`)."""
+        if self._spoken is not None:
+            return self._spoken
+        session = await self.session(for_reading=for_reading)
+        if session is None:
+            return self.requested_locale
+        return self.services.languages.find(session.account.locale) or self.requested_locale
+
+    def speak(self, locale: str) -> None:
+        """Answers the rest of the operation in `locale` (register, sign-in, setLocale)."""
+        self._spoken = locale
 
     async def session(self, *, for_reading: bool = False) -> Session | None:
         """The live session the request's credential names, looked up once per context.
@@ -79,4 +103,4 @@ class RequestContext:
         return self._loaders
 
     def forget_session(self) -> None:
-        self._session, self._looked_up = None, True
+        self._session, self._looked_up, self._spoken = None, True, None

@@ -16,6 +16,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from resolvers.enums import ErrorCode
+from resolvers.locale import reader_locale
 from resolvers.text_inputs import check_text_arguments
 from services.problems import Problem, Refused
 
@@ -37,9 +38,12 @@ class UserError:
     )
 
 
-def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+def user_errors(problems: Iterable[Problem], locale: str) -> list[UserError]:
+    """The problems, their messages written in `locale` (their codes never change)."""
     return [
-        UserError(field=p.field, code=p.code, message=p.message, retry_after=p.retry_after)
+        UserError(
+            field=p.field, code=p.code, message=p.message.render(locale), retry_after=p.retry_after
+        )
         for p in problems
     ]
 
@@ -67,7 +71,7 @@ class RefusalsAsErrors(FieldExtension):
             check_text_arguments(kwargs, info.schema.config.name_converter)
             return await next_(source, info, **kwargs)
         except Refused as refused:
-            return self.payload(errors=user_errors(refused.problems))
+            return self.payload(errors=user_errors(refused.problems, await reader_locale(info)))
         finally:
             await info.context.after_mutation()
 

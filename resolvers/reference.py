@@ -13,8 +13,10 @@ from strawberry.types import Info
 from tortoise import timezone
 
 from resolvers.enums import AccountKind
+from resolvers.locale import reader_locale, written
 from services import agreements, regions
 from services.deposits import verification_deposit
+from services.i18n import formats
 from services.money import Money
 from services.passwords import POLICY
 
@@ -23,6 +25,15 @@ from services.passwords import POLICY
 class MoneyType:
     amount: Decimal
     currency: str = strawberry.field(description="ISO 4217.")
+
+    @strawberry.field(
+        description=(
+            "The amount as the reader's language writes money (CLDR), e.g. 1.234,56 € in "
+            "German, €1,234.56 in English, ￥154 in Japanese."
+        )
+    )
+    async def formatted(self, info: Info) -> str:
+        return formats.money(Money(self.amount, self.currency), await reader_locale(info))
 
     @classmethod
     def of(cls, money: Money) -> MoneyType:
@@ -38,15 +49,21 @@ class MoneyType:
 )
 class RegionType:
     code: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. DE.")
-    name: str
     calling_code: str = strawberry.field(
         description="E.164 calling code with its plus sign, e.g. +49."
     )
     currency: str = strawberry.field(description="ISO 4217 billing currency, e.g. EUR.")
     tax_rate_percent: Decimal
-    governing_law: str = strawberry.field(
-        description="The law that governs the customer agreement for this region."
-    )
+    source: strawberry.Private[regions.Region]
+
+    @strawberry.field(description="In the reader's language (CLDR), e.g. Deutschland.")
+    async def name(self, info: Info) -> str:
+        return self.source.name(await reader_locale(info))
+
+    @strawberry.field(description="The law that governs the customer agreement for this region.")
+    async def governing_law(self, info: Info) -> str:
+        return await written(info, self.source.governing_law_text())
+
     cloud_enable_kinds: list[AccountKind] = strawberry.field(
         description=(
             "Account kinds that may enable cloud services when registered here; a frontend "
@@ -67,12 +84,11 @@ class RegionType:
     def from_region(cls, region: regions.Region) -> RegionType:
         return cls(
             code=region.code,
-            name=region.name,
             calling_code=region.calling_code,
             currency=region.currency,
             tax_rate_percent=region.tax_rate_percent,
-            governing_law=region.governing_law,
             cloud_enable_kinds=list(region.cloud_enable_kinds),
+            source=region,
         )
 
 
@@ -89,7 +105,6 @@ class PasswordPolicyType:
 class AgreementType(relay.Node):
     id: relay.NodeID[str]
     key: str = strawberry.field(description="Stable name across versions, e.g. customer-agreement.")
-    title: str
     version: str
     url: str = strawberry.field(
         description=(
@@ -100,13 +115,28 @@ class AgreementType(relay.Node):
     effective_from: datetime
     source: strawberry.Private[agreements.Agreement]
 
+    @strawberry.field(description="In the reader's language.")
+    async def title(self, info: Info) -> str:
+        return await written(info, agreements.title(self.source))
+
     @strawberry.field(
         description=(
-            "The full text of this version, in Markdown: what the person reads before accepting."
+            "The full text of this version, in Markdown: what the person reads before "
+            "accepting. In the reader's language where it is translated; else the English "
+            "text, which governs, opening with a note in the reader's language that says so."
         )
     )
-    def content(self) -> str:
-        return agreements.content(self.source)
+    async def content(self, info: Info) -> str:
+        return agreements.content(self.source, await reader_locale(info)).markdown
+
+    @strawberry.field(
+        description=(
+            "The language `content` is written in (BCP 47): the reader's, or en when the "
+            "text is not translated into it."
+        )
+    )
+    async def content_locale(self, info: Info) -> str:
+        return agreements.content(self.source, await reader_locale(info)).locale
 
     @classmethod
     def from_agreement(cls, agreement: agreements.Agreement, info: Info) -> AgreementType:
@@ -114,7 +144,6 @@ class AgreementType(relay.Node):
         return cls(
             id=str(agreement.id),
             key=agreement.key,
-            title=agreement.title,
             version=agreement.version,
             url=base + agreement.path,
             effective_from=agreement.effective_from,
@@ -137,9 +166,10 @@ class AgreementType(relay.Node):
 
 @strawberry.type
 class ReferenceQuery:
-    @strawberry.field
-    def regions(self) -> list[RegionType]:
-        return [RegionType.from_region(region) for region in regions.all_regions()]
+    @strawberry.field(description="In the order of their names in the reader's language.")
+    async def regions(self, info: Info) -> list[RegionType]:
+        locale = await reader_locale(info)
+        return [RegionType.from_region(region) for region in regions.all_regions(locale)]
 
     @strawberry.field
     def password_policy(self) -> PasswordPolicyType:

@@ -75,6 +75,13 @@ class RegisterInput:
     email: str
     email_code: str
     password: str
+    locale: str | None = strawberry.field(
+        default=None,
+        description=(
+            "BCP 47 tag of one of `locales`; when left out, the best match of the request's "
+            "Accept-Language."
+        ),
+    )
 
 
 @strawberry.input
@@ -112,8 +119,11 @@ class ResetPasswordInput:
 
 
 def _signed_in(info: Info, signed_in: SignedIn) -> AuthPayload:
+    """The payload of a sign-in, written (like the rest of the answer) in the account's
+    language."""
     session = signed_in.session
     info.context.cookie.set(session.token, session.expires_at)
+    info.context.speak(signed_in.account.locale)
     return AuthPayload(
         account=AccountType.from_model(signed_in.account),
         session=Session(token=session.token, expires_at=session.expires_at),
@@ -133,6 +143,9 @@ class RegistrationMutation:
 
     @payload_mutation()
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        chosen = info.context.services.languages.find(input.locale or "")
+        if chosen is not None:  # the person chose it: refusals speak it too
+            info.context.speak(chosen)
         signed_in = await info.context.services.accounts.register(
             kind=input.kind,
             region_code=input.region_code,
@@ -140,6 +153,7 @@ class RegistrationMutation:
             email_code=input.email_code,
             password=input.password,
             caller=info.context.caller,
+            locale=input.locale,
         )
         return _signed_in(info, signed_in)
 

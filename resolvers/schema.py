@@ -30,6 +30,7 @@ from resolvers.card_binding_updates import CardBindingSubscription
 from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, PaymentCardType
 from resolvers.cloud import CloudMutation
 from resolvers.details import DetailsMutation
+from resolvers.languages import LanguagesMutation, LanguagesQuery
 from resolvers.mobile import MobileMutation
 from resolvers.nodes import NodeQuery
 from resolvers.phone_codes import PhoneCodeMutation
@@ -45,7 +46,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, AccountQuery, CardQuery))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, LanguagesQuery, AccountQuery, CardQuery))
 Subscription = merge_types("Subscription", (CardBindingSubscription, BillPaymentSubscription))
 # The order here is the order of Mutation's fields in the exported schema: the steps' order.
 Mutation = merge_types(
@@ -54,6 +55,7 @@ Mutation = merge_types(
         RegistrationMutation,
         PhoneCodeMutation,
         SecurityPhoneMutation,
+        LanguagesMutation,
         CloudMutation,
         MobileMutation,
         DetailsMutation,

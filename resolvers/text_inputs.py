@@ -13,10 +13,9 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import has_object_definition
 
 from services.problems import ProblemCode, Problems
-from services.text import is_clean_text
+from services.text import UNCLEAN_TEXT, is_clean_text
 
 MULTILINE = {"multiline": True}
-MESSAGE = "Remove the control or text-direction characters from this text."
 
 
 def check_text_arguments(arguments: dict[str, Any], names: NameConverter) -> None:
@@ -33,7 +32,7 @@ def check_text_arguments(arguments: dict[str, Any], names: NameConverter) -> Non
 def _walk(value: Any, path: str, multiline: bool, names: NameConverter, found: Problems) -> None:
     if isinstance(value, str):
         if not is_clean_text(value, multiline=multiline):
-            found.add(ProblemCode.INVALID_INPUT, MESSAGE, path or None)
+            found.add(ProblemCode.INVALID_INPUT, UNCLEAN_TEXT, path or None)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _walk(item, _join(path, str(index)), multiline, names, found)

@@ -19,6 +19,8 @@ from services import messages
 from services.clock import Clock
 from services.codes import Checked, Codes, Sent
 from services.emails import EmailAddress, parse_email
+from services.i18n.locales import DEFAULT, Languages
+from services.i18n.text import Sentences, tr
 from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
 from services.phones import Phones
@@ -29,6 +31,7 @@ from services.sessions import IssuedSession, Sessions
 from services.sign_in_throttle import LoginPolicy, SignInThrottle
 
 LOGIN = "login"
+UNKNOWN_LANGUAGE = tr("Choose one of the languages on the list.")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Caller:
 
     client_ip: str
     user_agent: str
+    # The language the request asks for (Accept-Language): what a message to an address
+    # without an account is written in, and a new account's language unless it names one.
+    locale: str = DEFAULT
 
 
 class Accounts:
@@ -58,7 +64,9 @@ class Accounts:
         login_policy: LoginPolicy,
         phones: Phones,
         frontend_url: str,
+        languages: Languages,
     ) -> None:
+        self.languages = languages
         self.phones = phones
         self.clock = clock
         self.codes = codes
@@ -80,16 +88,19 @@ class Accounts:
         await self.codes.allow_send(email.canonical, caller.client_ip)
         # Both branches issue a code and write one message, by the same statements: neither
         # the answer nor the time it takes tells whether the address holds an account.
-        if await Account.exists(email=email.key, kind=kind):
-            # The owner learns of the attempt; the caller learns nothing.
+        owner = await Account.get_or_none(email=email.key, kind=kind)
+        if owner is not None:
+            # The owner learns of the attempt, in their own language; the caller learns nothing.
             await self.codes.issue_decoy(CodePurpose.REGISTRATION, email.key)
             message = messages.account_exists(
                 kind, self.link("sign-in"), self.link("reset-password")
             )
+            locale = owner.locale
         else:
             code = await self.codes.issue(CodePurpose.REGISTRATION, email.key, kind)
             message = messages.registration_code(code, kind)
-        await self.outbox.send_email(email.display, message)
+            locale = caller.locale
+        await self.outbox.send_email(email.display, message, locale)
         return await self._sent(email, caller)
 
     async def register(
@@ -101,15 +112,20 @@ class Accounts:
         email_code: str,
         password: str,
         caller: Caller,
+        locale: str | None = None,
     ) -> SignedIn:
+        """`locale`: one of the offered languages; left out, the request's (Accept-Language)."""
         problems = Problems()
         region = find_region(region_code)
         if region is None:
             problems.add(
                 ProblemCode.UNKNOWN_REGION,
-                "Choose one of the countries or regions on the list.",
+                tr("Choose one of the countries or regions on the list."),
                 "regionCode",
             )
+        language = caller.locale if locale is None else self.languages.find(locale)
+        if language is None:
+            problems.add(ProblemCode.INVALID_INPUT, UNKNOWN_LANGUAGE, "locale")
         email, checked = await self._check_code_and_password(
             problems,
             CodePurpose.REGISTRATION,
@@ -119,6 +135,7 @@ class Accounts:
             (password, "password"),
         )
         assert region is not None  # else refused above
+        assert language is not None
 
         password_hash = await self.passwords.hash(password)
         try:
@@ -129,6 +146,7 @@ class Accounts:
                     email=email.key,
                     email_display=email.display,
                     region_code=region.code,
+                    locale=language,
                     password_hash=password_hash,
                 )
         except IntegrityError:
@@ -159,7 +177,7 @@ class Accounts:
             caller.client_ip,
             verify,
             Refused.because(
-                ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+                ProblemCode.INVALID_CREDENTIALS, tr("The email address or password is not right.")
             ),
         )
         if self.passwords.needs_rehash(account.password_hash):
@@ -183,7 +201,7 @@ class Accounts:
         elif account is not None:
             code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email.key, kind)
             await self.outbox.send_email(
-                account.email_display, messages.password_reset_code(code, kind)
+                account.email_display, messages.password_reset_code(code, kind), account.locale
             )
         else:
             await self.codes.issue_decoy(CodePurpose.PASSWORD_RESET, email.key)
@@ -212,8 +230,20 @@ class Accounts:
         await self.sessions.revoke_all(account.id)
         await self.throttle.forget(email.key)
         await self.outbox.send_email(
-            account.email_display, messages.password_changed(kind, self.link("reset-password"))
+            account.email_display,
+            messages.password_changed(kind, self.link("reset-password")),
+            account.locale,
         )
+
+    async def set_locale(self, account: Account, locale: str) -> Account:
+        """From now on the account's emails, SMS, messages and Results are in `locale`."""
+        language = self.languages.find(locale)
+        if language is None:
+            raise Refused.because(ProblemCode.INVALID_INPUT, UNKNOWN_LANGUAGE, "locale")
+        if account.locale != language:
+            account.locale = language
+            await account.save(update_fields=["locale"])
+        return account
 
     async def find(self, raw_email: str, kind: AccountKind) -> Account | None:
         """The account of that email and kind, for operators' tools; None when there is none."""
@@ -259,12 +289,12 @@ class Accounts:
 
 def _check_password_policy(password: str, field: str) -> None:
     if broken := POLICY.problems(password):
-        raise Refused(Problem(ProblemCode.PASSWORD_POLICY, " ".join(broken), field))
+        raise Refused(Problem(ProblemCode.PASSWORD_POLICY, Sentences(broken), field))
 
 
 def _already_registered() -> Refused:
     return Refused.because(
         ProblemCode.ALREADY_COMPLETED,
-        "An account of this kind is already registered with this email. Sign in instead.",
+        tr("An account of this kind is already registered with this email. Sign in instead."),
         "email",
     )

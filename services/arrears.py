@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account
 from models.billing import Bill, BillStatus
 from services import messages
+from services.i18n.text import tr
 from services.outbox import Outbox
 from services.problems import ProblemCode, Refused
 from services.read_cache import ReadCache
@@ -44,7 +45,7 @@ class Arrears:
         text = check_text(reason, "reason").strip()
         if not 1 <= len(text) <= 200:
             raise Refused.because(
-                ProblemCode.INVALID_INPUT, "Give the reason in 1 to 200 characters.", "reason"
+                ProblemCode.INVALID_INPUT, tr("Give the reason in 1 to 200 characters."), "reason"
             )
         async with in_transaction():
             before = await Account.get(id=account.id)
@@ -91,7 +92,9 @@ class Arrears:
             return False
         account = await Account.get(id=account_id)
         log.info("account %s no longer at arrears risk: every bill is paid", account.id)
-        await self.outbox.send_email(account.email_display, messages.arrears_lifted())
+        await self.outbox.send_email(
+            account.email_display, messages.arrears_lifted(), account.locale
+        )
         return True
 
     async def announce(self, account_id: UUID) -> None:

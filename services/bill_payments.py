@@ -333,7 +333,7 @@ class BillPayments:
             messages.bill_payment_failed(
                 bill.number,
                 _total(bill),
-                retry.date().isoformat() if retry else None,
+                retry.date() if retry else None,
                 cards_link=f"{self.frontend_url}/cards",
                 bills_link=f"{self.frontend_url}/bills",
                 bill_link=self._link_to(bill),
@@ -349,7 +349,7 @@ class BillPayments:
     async def _tell(self, bill: Bill, message: messages.Message) -> Account:
         """Emails the bill's account; returns it."""
         account = await Account.get(id=bill.account_id)
-        await self.outbox.send_email(account.email_display, message)
+        await self.outbox.send_email(account.email_display, message, account.locale)
         return account
 
     def _link_to(self, bill: Bill) -> str:
@@ -439,8 +439,8 @@ class BillPayments:
         return payment
 
 
-def _total(bill: Bill) -> str:
-    return f"{bill.total} {bill.currency}"
+def _total(bill: Bill) -> Money:
+    return Money.of(bill.total, bill.currency)
 
 
 def _reference(reference: str | None) -> dict[str, str]:

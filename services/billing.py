@@ -37,6 +37,7 @@ from services.arrears import Arrears
 from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
 from services.billing_dates import BILLING_DAY, midnight
 from services.clock import Clock
+from services.i18n.text import tr, trn
 from services.jobs import Job
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
@@ -85,11 +86,16 @@ def parse_amount(raw: str, currency: str) -> Decimal:
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount <= 0:
-        raise Refused.because(ProblemCode.INVALID_INPUT, "Give a positive amount.", "amount")
+        raise Refused.because(ProblemCode.INVALID_INPUT, tr("Give a positive amount."), "amount")
     if amount != quantize(amount, currency):
         raise Refused.because(
             ProblemCode.INVALID_INPUT,
-            f"{currency} amounts have {minor_digits(currency)} decimal digits.",
+            trn(
+                "{currency} amounts have {count} decimal digit.",
+                "{currency} amounts have {count} decimal digits.",
+                minor_digits(currency),
+                currency=currency,
+            ),
             "amount",
         )
     return quantize(amount, currency)
@@ -142,7 +148,7 @@ class Billing:
         if account.cloud_enabled_at is None:
             raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
-                "Usage is recorded only for accounts that have enabled cloud services.",
+                tr("Usage is recorded only for accounts that have enabled cloud services."),
             )
         currency = _currency(account)
         amount = parse_amount(raw_amount, currency)
@@ -150,7 +156,7 @@ class Billing:
         if not 1 <= len(text) <= 200:
             raise Refused.because(
                 ProblemCode.INVALID_INPUT,
-                "Describe the usage in 1 to 200 characters.",
+                tr("Describe the usage in 1 to 200 characters."),
                 "description",
             )
         async with in_transaction():
@@ -277,15 +283,17 @@ class Billing:
             account.email_display,
             messages.bill_issued(
                 bill.number,
-                f"{start.isoformat()} to {end.isoformat()}",
-                [(u.description, f"{u.amount} {currency}") for u in usage],
-                {
-                    "subtotal": f"{bill.subtotal} {currency}",
-                    "rate": str(region.tax_rate_percent),
-                    "tax": f"{bill.tax} {currency}",
-                    "total": f"{bill.total} {currency}",
-                },
+                start,
+                end,
+                [(u.description, Money.of(u.amount, currency)) for u in usage],
+                messages.BillTotals(
+                    subtotal=Money.of(bill.subtotal, currency),
+                    tax_rate_percent=region.tax_rate_percent,
+                    tax=Money.of(bill.tax, currency),
+                    total=Money.of(bill.total, currency),
+                ),
             ),
+            account.locale,
         )
         log.info("bill %s issued to account %s", bill.number, account.id)
         return bill
@@ -303,13 +311,15 @@ class Billing:
         default card; the claim and its audit row are one transaction."""
         bill = await Bill.get_or_none(id=bill_id) if bill_id else None
         if bill is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such bill.", "billId")
+            raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such bill."), "billId")
         card = await PaymentCard.filter(
             account_id=bill.account_id, is_default=True, removed_at=None
         ).first()
         if card is None:
             raise Refused.because(
-                ProblemCode.NO_PAYMENT_CARD, "The account has no default card to charge.", "billId"
+                ProblemCode.NO_PAYMENT_CARD,
+                tr("The account has no default card to charge."),
+                "billId",
             )
 
         async def record(payment_id: UUID) -> None:
@@ -332,11 +342,11 @@ class Billing:
             return await BillPayment.get(id=payment.id)
         if (await Bill.get(id=bill.id)).status is BillStatus.PAID:
             raise Refused.because(
-                ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId"
+                ProblemCode.BILL_ALREADY_PAID, tr("This bill is already paid."), "billId"
             )
         raise Refused.because(
             ProblemCode.PAYMENT_IN_PROGRESS,
-            "A payment of this bill is already being processed.",
+            tr("A payment of this bill is already being processed."),
             "billId",
         )
 

@@ -17,10 +17,12 @@ from tortoise.transactions import in_transaction
 
 from models.codes import CodePurpose, VerificationCode
 from services.clock import Clock
+from services.i18n.text import tr
 from services.keys import KeyRing, Purpose
 from services.problems import ProblemCode, Refused
-from services.ratelimit import RateLimiter, Rule
+from services.ratelimit import Check, RateLimiter, Rule
 
+CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 # The scope of a code issued for nobody: no check asks for it (scopes are an account kind or
@@ -64,13 +66,14 @@ class Codes:
     def _checks(self, destination: str, client_ip: str) -> tuple[tuple[Rule, str], ...]:
         return ((self.limits.per_destination, destination), (self.limits.per_client_ip, client_ip))
 
-    async def allow_send(self, destination: str, client_ip: str, *more: tuple[Rule, str]) -> None:
-        """Counts a send against the caps (and `more`); refused with when the next is allowed."""
+    async def allow_send(self, destination: str, client_ip: str, *more: Check) -> None:
+        """Counts a send against the caps (and `more`, whose checks may weigh more than one:
+        SMS segments); refused with when the next is allowed."""
         blocked = await self.limiter.acquire(*self._checks(destination, client_ip), *more)
         if blocked is not None:
             raise Refused.because(
                 ProblemCode.RATE_LIMITED,
-                "Too many codes were asked for. Wait a little, then ask again.",
+                tr("Too many codes were asked for. Wait a little, then ask again."),
                 retry_after=blocked,
             )
 
@@ -80,7 +83,7 @@ class Codes:
 
     async def issue(self, purpose: CodePurpose, destination: str, scope: str) -> str:
         """A new code; every older live code of the same purpose and destination stops working."""
-        code = f"{secrets.randbelow(1_000_000):06d}"
+        code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
         now = self.clock.now()
         async with in_transaction():
             await VerificationCode.filter(
@@ -131,7 +134,7 @@ class Codes:
             raise _invalid(field)
         if row.expires_at <= self.clock.now():
             raise Refused.because(
-                ProblemCode.CODE_EXPIRED, "This code has expired. Ask for a new one.", field
+                ProblemCode.CODE_EXPIRED, tr("This code has expired. Ask for a new one."), field
             )
         bumped = await VerificationCode.filter(
             id=row.id, attempts__lt=F("max_attempts"), consumed_at=None
@@ -139,7 +142,7 @@ class Codes:
         if not bumped:
             raise Refused.because(
                 ProblemCode.CODE_ATTEMPTS_EXCEEDED,
-                "This code was tried too many times. Ask for a new one.",
+                tr("This code was tried too many times. Ask for a new one."),
                 field,
             )
         expected = self._mac(purpose, destination, scope, code.strip())
@@ -158,5 +161,5 @@ class Codes:
 
 def _invalid(field: str) -> Refused:
     return Refused.because(
-        ProblemCode.CODE_INVALID, "That code is not right. Check it and try again.", field
+        ProblemCode.CODE_INVALID, tr("That code is not right. Check it and try again."), field
     )

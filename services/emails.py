@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 # Providers known to deliver a.n.a@ to ana@, and the one domain each goes by.
@@ -33,6 +34,6 @@ def parse_email(raw: str, field: str = "email") -> EmailAddress:
         valid = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError:
         raise Refused.because(
-            ProblemCode.INVALID_EMAIL, "Enter an email address like name@example.com.", field
+            ProblemCode.INVALID_EMAIL, tr("Enter an email address like name@example.com."), field
         ) from None
     return EmailAddress(display=valid.normalized, key=valid.normalized.casefold())

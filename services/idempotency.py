@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from models.billing import BillPaymentKey
 from models.cards import BindingIdempotencyKey
 from services.clock import Clock
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -42,7 +43,7 @@ def checked_key(raw: str) -> str:
     if not 1 <= len(key) <= 128:
         raise Refused.because(
             ProblemCode.INVALID_INPUT,
-            "Give an idempotency key of 1 to 128 characters.",
+            tr("Give an idempotency key of 1 to 128 characters."),
             "idempotencyKey",
         )
     return key
@@ -56,7 +57,7 @@ def request_hash(*inputs: object) -> str:
 def reused_with_other_input() -> Refused:
     return Refused.because(
         ProblemCode.IDEMPOTENCY_KEY_REUSED,
-        "This idempotency key was used with other input. Use a new key for a new request.",
+        tr("This idempotency key was used with other input. Use a new key for a new request."),
         "idempotencyKey",
     )
 
@@ -65,7 +66,7 @@ def still_answering(code: ProblemCode) -> Refused:
     """A retry's refusal when the request that holds its key made nothing in time."""
     return Refused.because(
         code,
-        "A request with this idempotency key is still being answered. Try again in a moment.",
+        tr("A request with this idempotency key is still being answered. Try again in a moment."),
         "idempotencyKey",
     )
 

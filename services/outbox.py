@@ -2,6 +2,10 @@
 
 Delivery never fails the operation that wrote the message: a failed send is retried with
 a growing delay, and a restart resumes whatever is still pending.
+
+A message is written in the language it is given: the account's own (`account.locale`), or,
+before there is an account, the asking request's. Never the language of whoever happened
+to trigger it (a webhook, a job, a staff member).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from models.outbox import Channel, DeliveryStatus, OutboxMessage
 from services.clock import Clock
 from services.jobs import Job, backoff
 from services.messages import Message
+from services.sms import measure
 
 log = logging.getLogger("onramp.outbox")
 
@@ -60,15 +65,23 @@ class SmsSender(Protocol):
 
 
 class WebhookSmsSender:
-    """POSTs {"to": "+E164", "text": "..."} to the SMS provider; any non-2xx is a failure."""
+    """POSTs {"to": "+E164", "text": "...", "encoding": "GSM-7" or "UCS-2", "segments": n} to
+    the SMS provider; any non-2xx is a failure."""
 
     def __init__(self, url: str, timeout_s: float = 10.0) -> None:
         self.url = url
         self.timeout_s = timeout_s
 
     async def send(self, recipient: str, text: str) -> None:
+        size = measure(text)
+        payload = {
+            "to": recipient,
+            "text": text,
+            "encoding": size.encoding.value,
+            "segments": size.segments,
+        }
         async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-            response = await client.post(self.url, json={"to": recipient, "text": text})
+            response = await client.post(self.url, json=payload)
             response.raise_for_status()
 
 
@@ -86,13 +99,14 @@ class Outbox:
         self.redact_delivered = redact_delivered
         self._wake = asyncio.Event()
 
-    async def send_email(self, recipient: str, message: Message) -> OutboxMessage:
+    async def send_email(self, recipient: str, message: Message, locale: str) -> OutboxMessage:
+        """Writes the email in `locale`: the recipient account's, never the request's."""
         row = await OutboxMessage.create(
             channel=Channel.EMAIL,
             kind=message.kind,
             recipient=recipient,
-            subject=message.subject,
-            body=message.body,
+            subject=message.subject.render(locale) if message.subject else "",
+            body=message.body.render(locale),
             status=DeliveryStatus.PENDING if self.email_sender else DeliveryStatus.HELD,
             next_attempt_at=self.clock.now(),
         )
@@ -100,12 +114,13 @@ class Outbox:
         self._wake.set()
         return row
 
-    async def send_sms(self, recipient: str, message: Message) -> OutboxMessage:
+    async def send_sms(self, recipient: str, message: Message, locale: str) -> OutboxMessage:
+        """Writes the SMS in `locale`: the recipient account's, never the request's."""
         row = await OutboxMessage.create(
             channel=Channel.SMS,
             kind=message.kind,
             recipient=recipient,
-            body=message.body,
+            body=message.body.render(locale),
             status=DeliveryStatus.PENDING if self.sms_sender else DeliveryStatus.HELD,
             next_attempt_at=self.clock.now(),
         )

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.i18n.text import Text, tr, trn
+
 
 @dataclass(frozen=True)
 class PasswordPolicy:
@@ -27,20 +29,32 @@ class PasswordPolicy:
     requires_digit: bool = True
     allows_spaces: bool = False
 
-    def problems(self, password: str) -> list[str]:
+    def problems(self, password: str) -> list[Text]:
         """Every rule the password breaks, as sentences; empty when it is acceptable."""
         if len(password) > self.max_length:
             # Checked first and alone: nothing else reads an overlong password.
-            return [f"Use at most {self.max_length} characters."]
+            return [
+                trn(
+                    "Use at most {count} character.",
+                    "Use at most {count} characters.",
+                    self.max_length,
+                )
+            ]
         found = []
         if len(password) < self.min_length:
-            found.append(f"Use at least {self.min_length} characters.")
+            found.append(
+                trn(
+                    "Use at least {count} character.",
+                    "Use at least {count} characters.",
+                    self.min_length,
+                )
+            )
         if self.requires_letter and not any(ch.isalpha() for ch in password):
-            found.append("Include at least one letter.")
+            found.append(tr("Include at least one letter."))
         if self.requires_digit and not any(ch.isdigit() for ch in password):
-            found.append("Include at least one digit.")
+            found.append(tr("Include at least one digit."))
         if not self.allows_spaces and any(ch.isspace() for ch in password):
-            found.append("Leave out spaces.")
+            found.append(tr("Leave out spaces."))
         return found
 
 

@@ -23,6 +23,7 @@ from services.bill_payments import BillPayments
 from services.cards.rules import check_return_url
 from services.cards.wallet import card_of
 from services.clock import Clock
+from services.i18n.text import tr
 from services.idempotency import answer_once
 from services.problems import ProblemCode, Refused
 
@@ -72,7 +73,7 @@ class PayBill:
         check_return_url(return_url, self.allowed_origins)
         bill = await Bill.get_or_none(id=bill_id, account_id=account.id) if bill_id else None
         if bill is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such bill.", "billId")
+            raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such bill."), "billId")
         if bill.status is BillStatus.PAID:
             raise _already_paid()
         card = await self._card(account, card_id, card_given)
@@ -88,7 +89,7 @@ class PayBill:
                 raise _already_paid()
             raise Refused.because(
                 ProblemCode.PAYMENT_IN_PROGRESS,
-                "A payment of this bill is already being processed.",
+                tr("A payment of this bill is already being processed."),
                 "billId",
             )
         await self.payments.call(payment)
@@ -105,11 +106,13 @@ class PayBill:
         if default is None:
             raise Refused.because(
                 ProblemCode.NO_PAYMENT_CARD,
-                "There is no card to charge: add a card first.",
+                tr("There is no card to charge: add a card first."),
                 "cardId",
             )
         return default
 
 
 def _already_paid() -> Refused:
-    return Refused.because(ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId")
+    return Refused.because(
+        ProblemCode.BILL_ALREADY_PAID, tr("This bill is already paid."), "billId"
+    )

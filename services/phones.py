@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 import phonenumbers
@@ -14,19 +16,18 @@ from models.outbox import Channel
 from models.sessions import Session
 from services import messages
 from services.clock import Clock
-from services.codes import Codes, Sent
+from services.codes import CODE_LENGTH, Codes, Sent
+from services.i18n.locales import DEFAULT
+from services.i18n.text import tr
 from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
 from services.problems import ProblemCode, Refused
 from services.ratelimit import Rule
 from services.sessions import Sessions
+from services.sms import measure
 from services.steps import AfterStep
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-PURPOSE_TEXT = {
-    CodePurpose.SECURITY_PHONE: "set your security phone",
-    CodePurpose.MOBILE_NUMBER: "add your mobile number",
-}
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def parse_phone(region_code: str, raw: str) -> PhoneNumber:
     region = region_code.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise Refused.because(
-            ProblemCode.UNKNOWN_REGION, "Choose the number's country.", "regionCode"
+            ProblemCode.UNKNOWN_REGION, tr("Choose the number's country."), "regionCode"
         )
     invalid = Refused.because(
-        ProblemCode.INVALID_PHONE, "Enter a valid mobile number.", "phoneNumber"
+        ProblemCode.INVALID_PHONE, tr("Enter a valid mobile number."), "phoneNumber"
     )
     try:
         number = phonenumbers.parse(raw.strip()[:32], region)
@@ -61,7 +62,7 @@ def parse_phone(region_code: str, raw: str) -> PhoneNumber:
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise Refused.because(
             ProblemCode.INVALID_PHONE,
-            "This is not a mobile number: text messages cannot reach it.",
+            tr("This is not a mobile number: text messages cannot reach it."),
             "phoneNumber",
         )
     return PhoneNumber(
@@ -101,14 +102,17 @@ class Phones:
         self.sms_limits = sms_limits
         self.frontend_url = frontend_url
 
-    async def allow_sms(self, account: Account, phone: PhoneNumber, client_ip: str) -> None:
-        """The caps of every code, plus the SMS budgets: per account, per country, overall."""
+    async def allow_sms(
+        self, account: Account, phone: PhoneNumber, client_ip: str, segments: int
+    ) -> None:
+        """The caps of every code (counted in messages), plus the SMS budgets per account, per
+        country and overall (counted in segments: a two-segment SMS costs two)."""
         await self.codes.allow_send(
             phone.e164,
             client_ip,
-            (self.sms_limits.per_account, str(account.id)),
-            (self.sms_limits.per_country, phone.region_code),
-            (self.sms_limits.overall, "all"),
+            (self.sms_limits.per_account, str(account.id), segments),
+            (self.sms_limits.per_country, phone.region_code, segments),
+            (self.sms_limits.overall, "all", segments),
         )
 
     async def send_code(
@@ -117,9 +121,10 @@ class Phones:
         if purpose is CodePurpose.MOBILE_NUMBER and account.cloud_enabled_at is None:
             raise _cloud_first()
         phone = parse_phone(region_code, raw)
-        await self.allow_sms(account, phone, client_ip)
+        text = partial(messages.phone_code, purpose=purpose)
+        await self.allow_sms(account, phone, client_ip, segments(text, account.locale))
         code = await self.codes.issue(purpose, phone.e164, str(account.id))
-        await self.outbox.send_sms(phone.e164, messages.phone_code(code, PURPOSE_TEXT[purpose]))
+        await self.outbox.send_sms(phone.e164, text(code), account.locale)
         return Sent(
             expires_at=self.codes.expires_at(),
             resend_available_at=await self.codes.resend_available_at(phone.e164, client_ip),
@@ -166,6 +171,7 @@ class Phones:
                 messages.security_phone_changed(
                     mask(phone.e164), f"{self.frontend_url}/reset-password"
                 ),
+                account.locale,
             )
         return account
 
@@ -177,14 +183,14 @@ class Phones:
         ):
             raise Refused.because(
                 ProblemCode.INVALID_CREDENTIALS,
-                "Enter your current password to replace your security phone.",
+                tr("Enter your current password to replace your security phone."),
                 "currentPassword",
             )
 
     async def skip_security_phone(self, account: Account) -> Account:
         if account.security_phone_e164 is not None:
             raise Refused.because(
-                ProblemCode.ALREADY_COMPLETED, "Your security phone is already set."
+                ProblemCode.ALREADY_COMPLETED, tr("Your security phone is already set.")
             )
         if account.security_phone_skipped_at is None:
             account.security_phone_skipped_at = self.clock.now()
@@ -213,31 +219,39 @@ class Phones:
         work for a decoy and says nothing: the caller's answer, and its time, must not change.
         """
         phone = _security_phone(account)
+        locale = account.locale if account is not None else DEFAULT
+        cost = segments(messages.password_reset_sms, locale)
         try:
             if account is not None and phone is not None:
-                await self.allow_sms(account, phone, client_ip)
+                await self.allow_sms(account, phone, client_ip, cost)
             else:
-                await self._allow_decoy_sms(email_key, client_ip)
+                await self._allow_decoy_sms(email_key, client_ip, cost)
         except Refused:
             phone = None
         if account is not None and phone is not None:
             code = await self.codes.issue(CodePurpose.PASSWORD_RESET, email_key, account.kind)
-            await self.outbox.send_sms(phone.e164, messages.password_reset_sms(code))
+            await self.outbox.send_sms(phone.e164, messages.password_reset_sms(code), locale)
         else:
             await self.codes.issue_decoy(CodePurpose.PASSWORD_RESET, email_key)
             await self.outbox.write_decoy(Channel.SMS)
 
-    async def _allow_decoy_sms(self, email_key: str, client_ip: str) -> None:
+    async def _allow_decoy_sms(self, email_key: str, client_ip: str, segments: int) -> None:
         """The counts of `allow_sms`, on keys of their own but the caller's IP: a reset by
         phone costs the IP the same whether or not there is a phone to text."""
         decoy = f"decoy:{email_key}"
         await self.codes.allow_send(
             decoy,
             client_ip,
-            (self.sms_limits.per_account, decoy),
-            (self.sms_limits.per_country, "decoy"),
-            (self.sms_limits.overall, "decoy"),
+            (self.sms_limits.per_account, decoy, segments),
+            (self.sms_limits.per_country, "decoy", segments),
+            (self.sms_limits.overall, "decoy", segments),
         )
+
+
+def segments(text: Callable[[str], messages.Message], locale: str) -> int:
+    """How many segments the SMS will take: written with a stand-in code, which has the
+    length of every code, before a real code is issued."""
+    return measure(text("0" * CODE_LENGTH).body.render(locale)).segments
 
 
 def _security_phone(account: Account | None) -> PhoneNumber | None:
@@ -251,5 +265,5 @@ def _security_phone(account: Account | None) -> PhoneNumber | None:
 def _cloud_first() -> Refused:
     return Refused.because(
         ProblemCode.PREREQUISITE_MISSING,
-        "Enable cloud services first: a mobile number is added after that.",
+        tr("Enable cloud services first: a mobile number is added after that."),
     )

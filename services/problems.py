@@ -2,6 +2,8 @@
 
 A service refuses by raising `Refused` with one or more problems and otherwise returns
 plain values; the GraphQL layer turns a refusal into the payload's `errors` in one place.
+A problem's message is a catalogued sentence (`tr()`), rendered in the reader's language by
+the layer that answers; its code never changes with the language.
 Whatever must outlive a refusal (a code's try counter, a failed sign-in, a rate-limit hit)
 is written in its own step before the check that may refuse, never inside a transaction
 that the refusal rolls back.
@@ -14,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from services.i18n.text import Renderable
 
 
 class ProblemCode(StrEnum):
@@ -53,7 +57,7 @@ class ProblemCode(StrEnum):
 @dataclass(frozen=True)
 class Problem:
     code: ProblemCode
-    message: str
+    message: Renderable
     field: str | None = None
     retry_after: datetime | None = None
 
@@ -69,7 +73,7 @@ class Refused(Exception):
     def because(
         cls,
         code: ProblemCode,
-        message: str,
+        message: Renderable,
         field: str | None = None,
         *,
         retry_after: datetime | None = None,
@@ -83,7 +87,7 @@ class Problems:
     def __init__(self) -> None:
         self.found: list[Problem] = []
 
-    def add(self, code: ProblemCode, message: str, field: str | None = None) -> None:
+    def add(self, code: ProblemCode, message: Renderable, field: str | None = None) -> None:
         self.found.append(Problem(code, message, field))
 
     @contextmanager

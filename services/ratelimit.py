@@ -52,6 +52,14 @@ class BackoffPolicy:
         return delay.total_seconds()
 
 
+# A cap and the key it counts under, and how much one use weighs (1 unless given).
+Check = tuple[Rule, str] | tuple[Rule, str, int]
+
+
+def _weighed(check: Check) -> tuple[Rule, str, int]:
+    return (check[0], check[1], check[2] if len(check) == 3 else 1)
+
+
 def _at(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
@@ -68,25 +76,26 @@ class RateLimiter:
             self.storage = MemoryStorage()
         self._windows = MovingWindowRateLimiter(self.storage)
 
-    async def acquire(self, *checks: tuple[Rule, str]) -> datetime | None:
-        """Count one use against every (rule, key) when all allow it; else when to retry."""
+    async def acquire(self, *checks: Check) -> datetime | None:
+        """Count one use (of its weight) against every (rule, key) when all allow it; else
+        when to retry."""
         blocked = await self._blocked_until(checks)
         if blocked is not None:
             return blocked
-        for rule, key in checks:
+        for rule, key, cost in map(_weighed, checks):
             for item in rule.items:
-                await self._windows.hit(item, rule.name, key)
+                await self._windows.hit(item, rule.name, key, cost=cost)
         return None
 
-    async def available_at(self, *checks: tuple[Rule, str]) -> datetime | None:
+    async def available_at(self, *checks: Check) -> datetime | None:
         """When the next use would be allowed, or None when it would be now."""
         return await self._blocked_until(checks)
 
-    async def _blocked_until(self, checks: tuple[tuple[Rule, str], ...]) -> datetime | None:
+    async def _blocked_until(self, checks: tuple[Check, ...]) -> datetime | None:
         until: float | None = None
-        for rule, key in checks:
+        for rule, key, cost in map(_weighed, checks):
             for item in rule.items:
-                if not await self._windows.test(item, rule.name, key):
+                if not await self._windows.test(item, rule.name, key, cost=cost):
                     stats = await self._windows.get_window_stats(item, rule.name, key)
                     until = max(until or 0.0, stats.reset_time)
         return _at(until) if until is not None else None

@@ -1,4 +1,7 @@
-"""Supported countries and regions: the data file joined with what maintained libraries know."""
+"""Supported countries and regions: the data file joined with what maintained libraries know.
+
+Names come from CLDR (Babel) in every language; governing laws are catalogue messages.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,17 @@ from functools import cache
 from importlib import resources
 
 import phonenumbers
-import pycountry
 
 from models.accounts import AccountKind
+from services.i18n import formats
+from services.i18n.locales import DEFAULT
+from services.i18n.text import Text
 from services.money import minor_digits
 
 
 @dataclass(frozen=True)
 class Region:
     code: str
-    name: str
     calling_code: str
     currency: str
     tax_rate_percent: Decimal
@@ -28,12 +32,16 @@ class Region:
     def can_enable_cloud(self, kind: AccountKind) -> bool:
         return kind in self.cloud_enable_kinds
 
+    def name(self, locale: str = DEFAULT) -> str:
+        return formats.region_name(self.code, locale)
 
-def _country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        raise ValueError(f"regions.json lists {code}, which is not an ISO 3166-1 code")
-    return getattr(country, "common_name", None) or country.name
+    def governing_law_text(self) -> Text:
+        return Text(self.governing_law)
+
+
+def _check_known(code: str) -> None:
+    if formats.region_name(code, DEFAULT) == code:
+        raise ValueError(f"regions.json lists {code}, which CLDR does not know as a region")
 
 
 def _load() -> dict[str, Region]:
@@ -41,11 +49,11 @@ def _load() -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for entry in raw["regions"]:
         code = entry["code"]
+        _check_known(code)
         minor_digits(entry["currency"])  # fail at load on a currency ISO 4217 does not know
         kinds = entry.get("cloudEnableKinds", [kind.value for kind in AccountKind])
         regions[code] = Region(
             code=code,
-            name=_country_name(code),
             calling_code=f"+{phonenumbers.country_code_for_region(code)}",
             currency=entry["currency"],
             tax_rate_percent=Decimal(entry["taxRatePercent"]),
@@ -60,8 +68,9 @@ def _regions() -> dict[str, Region]:
     return _load()
 
 
-def all_regions() -> list[Region]:
-    return sorted(_regions().values(), key=lambda region: region.name)
+def all_regions(locale: str = DEFAULT) -> list[Region]:
+    """Every region, in the order of their names in the locale."""
+    return sorted(_regions().values(), key=lambda region: formats.sort_key(region.name(locale)))
 
 
 def find_region(code: str) -> Region | None:

@@ -14,6 +14,7 @@ from services.cards import CardBinding
 from services.cards.rules import BindingRules
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
+from services.i18n.locales import Languages
 from services.keys import KeyRing
 from services.onboarding import Onboarding
 from services.outbox import EmailSender, Outbox, SmsSender
@@ -34,6 +35,7 @@ from services.tickets import Tickets
 class Services:
     clock: Clock
     keys: KeyRing
+    languages: Languages
     limiter: RateLimiter
     passwords: Passwords
     codes: Codes
@@ -71,7 +73,9 @@ def build_services(
     binding_rules: BindingRules,
     staff_totp_required: bool,
     read_cache_ttl: timedelta = DEFAULT_TTL,
+    languages: Languages | None = None,
 ) -> Services:
+    languages = languages or Languages.configured(pseudo=False)
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
     read_cache = ReadCache(clock, pubsub, ttl=read_cache_ttl)
@@ -104,6 +108,7 @@ def build_services(
         login_policy=login_policy,
         phones=phones,
         frontend_url=frontend_url,
+        languages=languages,
     )
     cards = CardBinding(
         clock=clock,
@@ -117,6 +122,7 @@ def build_services(
     return Services(
         clock=clock,
         keys=keys,
+        languages=languages,
         limiter=limiter,
         passwords=passwords,
         codes=codes,

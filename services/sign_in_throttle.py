@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 from services.ratelimit import BackoffPolicy, RateLimiter
 
@@ -50,7 +51,7 @@ class SignInThrottle:
         if waiting is not None:
             raise Refused.because(
                 ProblemCode.RATE_LIMITED,
-                "Too many failed sign-ins. Wait a little, then try again.",
+                tr("Too many failed sign-ins. Wait a little, then try again."),
                 retry_after=waiting,
             )
         try:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
+
+UNCLEAN_TEXT = tr("Remove the control or text-direction characters from this text.")
 
 # Cc (C0, DEL, C1), surrogates, and U+202A-U+202E, U+2066-U+2069.
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
@@ -24,11 +27,7 @@ def check_text(value: str, field: str | None, *, multiline: bool = False) -> str
     """The value as given, or refused with INVALID_INPUT naming the field."""
     pattern = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN
     if pattern.search(value):
-        raise Refused.because(
-            ProblemCode.INVALID_INPUT,
-            "Remove the control or text-direction characters from this text.",
-            field,
-        )
+        raise Refused.because(ProblemCode.INVALID_INPUT, UNCLEAN_TEXT, field)
     return value
 
 

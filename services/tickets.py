@@ -21,6 +21,7 @@ from models.accounts import Account
 from models.cards import CardBindingAttempt, ServiceTicket, ServiceTicketReply, TicketStatus
 from services import messages
 from services.clock import Clock
+from services.i18n.text import Text, tr, trn
 from services.jobs import Job
 from services.outbox import Outbox
 from services.pagination import OldestFirst
@@ -57,13 +58,9 @@ class Tickets:
         problems = Problems()
         subject, description = subject.strip(), description.strip()
         if not 1 <= len(subject) <= SUBJECT_MAX:
-            problems.add(
-                ProblemCode.INVALID_INPUT, f"Use 1 to {SUBJECT_MAX} characters.", "subject"
-            )
+            problems.add(ProblemCode.INVALID_INPUT, _length(SUBJECT_MAX), "subject")
         if not 1 <= len(description) <= DESCRIPTION_MAX:
-            problems.add(
-                ProblemCode.INVALID_INPUT, f"Use 1 to {DESCRIPTION_MAX} characters.", "description"
-            )
+            problems.add(ProblemCode.INVALID_INPUT, _length(DESCRIPTION_MAX), "description")
         attempt = None
         if attempt_given:
             attempt = (
@@ -74,7 +71,7 @@ class Tickets:
             if attempt is None:
                 problems.add(
                     ProblemCode.NOT_FOUND,
-                    "There is no such card-binding attempt.",
+                    tr("There is no such card-binding attempt."),
                     "cardBindingAttemptId",
                 )
         problems.refuse_if_any()
@@ -98,7 +95,7 @@ class Tickets:
         else:
             raise RuntimeError("no free ticket number after 10 tries")
         await self.outbox.send_email(
-            account.email_display, messages.ticket_received(ticket.number, subject)
+            account.email_display, messages.ticket_received(ticket.number, subject), account.locale
         )
         return ticket
 
@@ -122,7 +119,7 @@ class Tickets:
             else None
         )
         if ticket is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such ticket.", "ticketId")
+            raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such ticket."), "ticketId")
         now = self.clock.now()
         async with in_transaction():
             # Each move is one conditional UPDATE, so a reply racing the week's closing
@@ -175,6 +172,7 @@ class Tickets:
                 ticket.subject,
                 f"{self.frontend_url}/tickets/{public_id('ServiceTicket', ticket.id)}",
             ),
+            account.locale,
         )
         return after
 
@@ -210,7 +208,10 @@ class Tickets:
         if ORDER.index(status) <= ORDER.index(ticket.status):
             raise Refused.because(
                 ProblemCode.WRONG_STATUS,
-                f"A {ticket.status.value} ticket moves only forward, towards CLOSED.",
+                tr(
+                    "A {status} ticket moves only forward, towards CLOSED.",
+                    status=ticket.status.value,
+                ),
                 "status",
             )
         async with in_transaction():
@@ -220,7 +221,7 @@ class Tickets:
             if not moved:  # it moved meanwhile: look again
                 raise Refused.because(
                     ProblemCode.WRONG_STATUS,
-                    "The ticket changed meanwhile. Look at it again.",
+                    tr("The ticket changed meanwhile. Look at it again."),
                     "ticketId",
                 )
             await self.audit.record(
@@ -263,23 +264,25 @@ class Tickets:
     async def _ticket(self, ticket_id: UUID | None) -> ServiceTicket:
         ticket = await self.get(ticket_id)
         if ticket is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such ticket.", "ticketId")
+            raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such ticket."), "ticketId")
         return ticket
 
 
 def _reply_body(body: str) -> str:
     text = body.strip()
     if not 1 <= len(text) <= DESCRIPTION_MAX:
-        raise Refused.because(
-            ProblemCode.INVALID_INPUT, f"Use 1 to {DESCRIPTION_MAX} characters.", "body"
-        )
+        raise Refused.because(ProblemCode.INVALID_INPUT, _length(DESCRIPTION_MAX), "body")
     return text
+
+
+def _length(maximum: int) -> Text:
+    return trn("Use 1 to {count} character.", "Use 1 to {count} characters.", maximum)
 
 
 def _closed() -> Refused:
     return Refused.because(
         ProblemCode.TICKET_CLOSED,
-        "This ticket is closed. Submit a new ticket if you still need help.",
+        tr("This ticket is closed. Submit a new ticket if you still need help."),
         "ticketId",
     )
 

@@ -259,7 +259,7 @@ async def test_bills_and_the_next_bill_date_in_graphql(billing_app, clock) -> No
     assert bill["tax"] == {"amount": "0.76", "currency": "EUR"}
     assert bill["taxRatePercent"] == "19"
     [receipt] = [m for m in await outbox(billing_app) if m["kind"] == "bill-paid"]
-    assert "4.76 EUR" in receipt["body"]
+    assert "€4.76" in receipt["body"]  # English, by CLDR
     assert "VISA •••• 4242" in receipt["body"]
     assert f"https://app.example.test/bills/{bill['id']}" in receipt["body"]
     assert bill["lines"] == [

@@ -103,7 +103,7 @@ async def test_an_automatic_charge_whose_answer_was_lost_is_settled_once(
     )
     assert await SandboxCharge.filter(off_session=True).count() == 1
     _, [shown] = await _bill(gql)
-    assert (shown["status"], shown["result"]) == ("PROCESSING", PAYMENT_CHECKING)
+    assert (shown["status"], shown["result"]) == ("PROCESSING", str(PAYMENT_CHECKING))
 
     await take_step(app, "bill-payments")  # not due yet: nothing asked
     assert (await BillPayment.get(id=payment.id)).status is BillPaymentStatus.PROCESSING
@@ -250,7 +250,7 @@ async def test_pay_bill_answers_processing_when_the_answer_is_lost_then_settles_
 
     assert answer["errors"] == []
     payment = answer["payment"]
-    assert (payment["status"], payment["result"]) == ("PROCESSING", PAYMENT_CHECKING)
+    assert (payment["status"], payment["result"]) == ("PROCESSING", str(PAYMENT_CHECKING))
     assert payment["bill"]["status"] == "UNPAID"
     # The same key answers the same payment at once; another payment of the bill waits.
     assert (await _pay(gql, bill_id))["payment"]["id"] == payment["id"]

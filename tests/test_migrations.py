@@ -120,10 +120,16 @@ SEED_BEFORE: dict[str, list[str]] = {
         "'ST-2026-000002', 's', 'd', 'RESOLVED', '2026-02-05 00:00:00+00:00', "
         "'ba1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a60')",
     ],
+    "0017_account_locale": [
+        "INSERT INTO accounts (id, kind, email, email_display, region_code, password_hash, "
+        "created_at, arrears_risk, arrears_from_charges) VALUES "
+        "('4b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a69', 'HUAWEI_CLOUD', 'ana@example.com', "
+        "'Ana@Example.com', 'JP', 'x', '2026-02-06 00:00:00+00:00', false, false)",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
-    "accounts": 1,
+    "accounts": 2,
     "sessions": 1,
     "outbox_messages": 1,
     "account_messages": 2,
@@ -227,6 +233,8 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
     assert await _values(empty_database, "SELECT answering FROM binding_idempotency_keys") == [
         (False,)
     ]
+    # 0017: accounts from before languages read English.
+    assert await _values(empty_database, "SELECT DISTINCT locale FROM accounts") == [("en",)]
     # 0016 dated tickets made before it as last updated when they were made.
     assert await _values(
         empty_database, "SELECT COUNT(*) FROM service_tickets WHERE updated_at = created_at"

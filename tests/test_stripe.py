@@ -520,7 +520,7 @@ async def _pay_unpaid(stripe: Stripe, frozen: FrozenClock) -> dict[str, Any]:
     assert answer["errors"] == []
     assert (answer["payment"]["status"], answer["payment"]["result"]) == (
         "PROCESSING",
-        PAYMENT_CHECKING,
+        str(PAYMENT_CHECKING),
     )
     return answer["payment"]
 

@@ -10,6 +10,7 @@ from models.staff import StaffSession
 from resolvers.context import CookieJar
 from resolvers.loaders import Loaders
 from services.accounts import Caller
+from services.i18n.locales import DEFAULT
 from services.runtime import Services
 from services.staff.audit import Actor
 
@@ -41,6 +42,11 @@ class StaffContext:
                 self._session = found if found and found.staff.disabled_at is None else None
                 self._looked_up = True
         return self._session
+
+    async def locale(self, *, for_reading: bool) -> str:
+        """The staff API speaks English, the provider's working language; what staff actions
+        send to a customer is written in that customer's language."""
+        return DEFAULT
 
     def actor(self, session: StaffSession) -> Actor:
         return Actor.staff(session.staff, self.client_ip)

@@ -16,6 +16,7 @@ from resolvers.staff.permissions import (
     staff_query,
 )
 from resolvers.staff.types import StaffMemberType
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 
@@ -54,7 +55,9 @@ async def _member(info: Info, staff_id: strawberry.ID) -> StaffMember:
         decode_id(staff_id, "StaffMember")
     )
     if member is None:
-        raise Refused.because(ProblemCode.NOT_FOUND, "There is no such staff member.", "staffId")
+        raise Refused.because(
+            ProblemCode.NOT_FOUND, tr("There is no such staff member."), "staffId"
+        )
     return member
 
 

@@ -10,6 +10,7 @@ from resolvers.errors import UserError
 from resolvers.nodes import decode_id
 from resolvers.staff.permissions import BillingRole, require_staff_session, staff_mutation
 from resolvers.staff.types import AccountView, AttemptType, BillView, PaymentType
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 
@@ -60,7 +61,7 @@ async def _account(info: Info, account_id: strawberry.ID) -> Account:
         decode_id(account_id, "Account")
     )
     if account is None:
-        raise Refused.because(ProblemCode.NOT_FOUND, "There is no such account.", "accountId")
+        raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such account."), "accountId")
     return account
 
 

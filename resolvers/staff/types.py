@@ -43,6 +43,7 @@ from resolvers.enums import (
 from resolvers.pagination import KeysetConnection, PageInfo
 from resolvers.reference import MoneyType
 from services.cards.results import payment_result, result_sentence
+from services.i18n.locales import DEFAULT
 from services.money import Money
 from services.public_ids import public_id
 
@@ -138,7 +139,7 @@ class AttemptType:
             deposit=MoneyType.of(Money.of(row.deposit_amount, row.deposit_currency)),
             deposit_status=row.deposit_status,
             failure_reason=row.failure_reason,
-            result=result_sentence(row),
+            result=result_sentence(row).render(DEFAULT),
             created_at=row.created_at,
             completed_at=row.completed_at,
             refund_retried_at=row.refund_retried_at,
@@ -168,7 +169,7 @@ class PaymentType:
             card_last4=row.card_last4,
             off_session=row.off_session,
             failure_reason=CardFailureReason(row.failure_reason) if row.failure_reason else None,
-            result=payment_result(row.status.value, row.failure_reason),
+            result=payment_result(row.status.value, row.failure_reason).render(DEFAULT),
             created_at=row.created_at,
             completed_at=row.completed_at,
         )

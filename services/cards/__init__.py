@@ -23,6 +23,7 @@ from services.cards.sweep import Sweep
 from services.cards.transitions import Transitions
 from services.cards.wallet import Wallet
 from services.clock import Clock
+from services.i18n.text import tr
 from services.jobs import Job
 from services.outbox import Outbox
 from services.pagination import NewestFirst
@@ -83,13 +84,13 @@ class CardBinding:
         attempt = await CardBindingAttempt.get_or_none(id=attempt_id) if attempt_id else None
         if attempt is None:
             raise Refused.because(
-                ProblemCode.NOT_FOUND, "There is no such card-binding attempt.", "attemptId"
+                ProblemCode.NOT_FOUND, tr("There is no such card-binding attempt."), "attemptId"
             )
         charge = attempt.gateway_charge
         if attempt.deposit_status is not DepositStatus.REFUND_PENDING or charge is None:
             raise Refused.because(
                 ProblemCode.WRONG_STATUS,
-                "Only a deposit waiting in REFUND_PENDING can be refunded again.",
+                tr("Only a deposit waiting in REFUND_PENDING can be refunded again."),
                 "attemptId",
             )
         now = self.clock.now()
@@ -102,7 +103,7 @@ class CardBinding:
             if not claimed:
                 raise Refused.because(
                     ProblemCode.PAYMENT_IN_PROGRESS,
-                    "A refund of this deposit was asked for moments ago.",
+                    tr("A refund of this deposit was asked for moments ago."),
                     "attemptId",
                     retry_after=(attempt.refund_retried_at or now) + REFUND_RETRY_COOLDOWN,
                 )

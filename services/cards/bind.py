@@ -20,6 +20,7 @@ from services.cards.rules import (
 from services.cards.transitions import TERMINAL, Transitions
 from services.clock import Clock
 from services.deposits import verification_deposit
+from services.i18n.text import tr
 from services.idempotency import answer_once
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
@@ -83,7 +84,7 @@ class Binder:
         if not await self._claim_slot(account, attempt_id):
             raise Refused.because(
                 ProblemCode.BINDING_IN_PROGRESS,
-                "A card is already being verified. Finish or wait for that one first.",
+                tr("A card is already being verified. Finish or wait for that one first."),
             )
         try:
             async with in_transaction():
@@ -125,19 +126,19 @@ class Binder:
         ):
             raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
-                "Enable cloud services and complete your account details before adding a card.",
+                tr("Enable cloud services and complete your account details before adding a card."),
             )
         if not accept_terms:
             raise Refused.because(
                 ProblemCode.TERMS_NOT_ACCEPTED,
-                "Accept the payment service terms to add a card.",
+                tr("Accept the payment service terms to add a card."),
                 "acceptServiceTerms",
             )
         method = await self.gateway.payment_method(token.strip()) if token.strip() else None
         if method is None or method.used:
             raise Refused.because(
                 ProblemCode.PAYMENT_METHOD_INVALID,
-                "This card token is not valid: enter the card again.",
+                tr("This card token is not valid: enter the card again."),
                 "paymentMethodToken",
             )
         card = method.card
@@ -147,18 +148,18 @@ class Binder:
             # Refused before any deposit is charged: the same card twice verifies nothing.
             raise Refused.because(
                 ProblemCode.CARD_ALREADY_BOUND,
-                "This card is already bound to your account.",
+                tr("This card is already bound to your account."),
                 "paymentMethodToken",
             )
         today = self.clock.now()
         if (card.expiry_year, card.expiry_month) < (today.year, today.month):
             raise Refused.because(
-                ProblemCode.CARD_EXPIRED, "This card has expired.", "paymentMethodToken"
+                ProblemCode.CARD_EXPIRED, tr("This card has expired."), "paymentMethodToken"
             )
         if card.brand not in self.rules.accepted_brands:
             raise Refused.because(
                 ProblemCode.CARD_BRAND_NOT_SUPPORTED,
-                "Cards of this brand are not accepted.",
+                tr("Cards of this brand are not accepted."),
                 "paymentMethodToken",
             )
         check_return_url(return_url, self.rules.allowed_origins)
@@ -180,8 +181,10 @@ class Binder:
                 assert oldest.completed_at is not None  # every FAILED attempt has completed
                 raise Refused.because(
                     ProblemCode.RATE_LIMITED,
-                    "Too many cards failed verification today. Try again later or open a "
-                    "service ticket.",
+                    tr(
+                        "Too many cards failed verification today. Try again later or open a "
+                        "service ticket."
+                    ),
                     retry_after=oldest.completed_at + FAILURE_WINDOW,
                 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.cards import BindingStatus, CardBindingAttempt, FailureReason
+from services.i18n.text import Text, tr
 
 GATEWAY_FAILURES = {
     "declined": FailureReason.DECLINED,
@@ -52,71 +53,73 @@ GATEWAY_FAILURES = {
 }
 
 RESULTS = {
-    BindingStatus.PROCESSING: "Starting the verification with the card's bank.",
-    BindingStatus.REQUIRES_ACTION: "Waiting for you to confirm your identity on the bank's page.",
-    BindingStatus.SUCCEEDED: (
+    BindingStatus.PROCESSING: tr("Starting the verification with the card's bank."),
+    BindingStatus.REQUIRES_ACTION: tr(
+        "Waiting for you to confirm your identity on the bank's page."
+    ),
+    BindingStatus.SUCCEEDED: tr(
         "Verified: the card is bound and your account is post-paid. The deposit is refunded "
         "to the card."
     ),
 }
 FAILURE_RESULTS = {
-    FailureReason.DECLINED: (
+    FailureReason.DECLINED: tr(
         "Failed: the bank declined the card. Try another card or ask your bank why."
     ),
-    FailureReason.INSUFFICIENT_FUNDS: (
+    FailureReason.INSUFFICIENT_FUNDS: tr(
         "Failed: the card could not cover the verification deposit. Add funds or use another card."
     ),
-    FailureReason.EXPIRED_CARD: "Failed: the bank says the card has expired. Use a valid card.",
-    FailureReason.INCORRECT_CVC: (
+    FailureReason.EXPIRED_CARD: tr("Failed: the bank says the card has expired. Use a valid card."),
+    FailureReason.INCORRECT_CVC: tr(
         "Failed: the security code did not match. Enter the card again with the code on its back."
     ),
-    FailureReason.LOST_OR_STOLEN: (
+    FailureReason.LOST_OR_STOLEN: tr(
         "Failed: the bank reported the card as lost or stolen. Use another card."
     ),
-    FailureReason.PROCESSING_ERROR: (
+    FailureReason.PROCESSING_ERROR: tr(
         "Failed: the bank could not process the verification. Try again in a few minutes."
     ),
-    FailureReason.AUTHENTICATION_FAILED: (
+    FailureReason.AUTHENTICATION_FAILED: tr(
         "Failed: the identity check on the bank's page was not passed. Try again."
     ),
-    FailureReason.AUTHENTICATION_TIMEOUT: (
+    FailureReason.AUTHENTICATION_TIMEOUT: tr(
         "Failed: the bank's identity check was not completed in time. Try again."
     ),
-    FailureReason.CARD_NOT_SUPPORTED: "Failed: this card cannot be used for cloud services.",
-    FailureReason.AUTHENTICATION_REQUIRED: (
+    FailureReason.CARD_NOT_SUPPORTED: tr("Failed: this card cannot be used for cloud services."),
+    FailureReason.AUTHENTICATION_REQUIRED: tr(
         "Failed: the bank wants you to confirm it is you. Try again and follow its page."
     ),
 }
 
 # What a bill payment's Result says.
 PAYMENT_RESULTS = {
-    "PROCESSING": "Charging the card.",
-    "REQUIRES_ACTION": "Waiting for you to confirm your identity on the bank's page.",
-    "SUCCEEDED": "Paid: the bill was charged to this card.",
+    "PROCESSING": tr("Charging the card."),
+    "REQUIRES_ACTION": tr("Waiting for you to confirm your identity on the bank's page."),
+    "SUCCEEDED": tr("Paid: the bill was charged to this card."),
 }
 PAYMENT_FAILURE_RESULTS = {
-    FailureReason.DECLINED: (
+    FailureReason.DECLINED: tr(
         "Failed: the bank declined the charge. Use another card or ask your bank why."
     ),
-    FailureReason.INSUFFICIENT_FUNDS: (
+    FailureReason.INSUFFICIENT_FUNDS: tr(
         "Failed: the card could not cover the bill. Add funds or use another card."
     ),
-    FailureReason.EXPIRED_CARD: "Failed: the card has expired. Make another card your default.",
-    FailureReason.INCORRECT_CVC: "Failed: the bank refused the card's security code.",
-    FailureReason.LOST_OR_STOLEN: (
+    FailureReason.EXPIRED_CARD: tr("Failed: the card has expired. Make another card your default."),
+    FailureReason.INCORRECT_CVC: tr("Failed: the bank refused the card's security code."),
+    FailureReason.LOST_OR_STOLEN: tr(
         "Failed: the bank reported the card as lost or stolen. Use another card."
     ),
-    FailureReason.PROCESSING_ERROR: (
+    FailureReason.PROCESSING_ERROR: tr(
         "Failed: the charge could not be processed. It is tried again later."
     ),
-    FailureReason.AUTHENTICATION_FAILED: (
+    FailureReason.AUTHENTICATION_FAILED: tr(
         "Failed: the identity check on the bank's page was not passed."
     ),
-    FailureReason.AUTHENTICATION_TIMEOUT: (
+    FailureReason.AUTHENTICATION_TIMEOUT: tr(
         "Failed: the bank's identity check was not completed in time."
     ),
-    FailureReason.CARD_NOT_SUPPORTED: "Failed: this card cannot be used for cloud services.",
-    FailureReason.AUTHENTICATION_REQUIRED: (
+    FailureReason.CARD_NOT_SUPPORTED: tr("Failed: this card cannot be used for cloud services."),
+    FailureReason.AUTHENTICATION_REQUIRED: tr(
         "Failed: the bank wants you to confirm every charge of this card yourself, so it "
         "cannot be charged automatically. Pay the bill yourself, or make another card your "
         "default."
@@ -125,23 +128,23 @@ PAYMENT_FAILURE_RESULTS = {
 
 
 # PROCESSING after the gateway's answer was lost, or while it is not final yet.
-PAYMENT_CHECKING = (
+PAYMENT_CHECKING = tr(
     "Waiting for the bank's answer: we are checking whether the card was charged. It is "
     "charged at most once, and this payment updates on its own."
 )
 
 
-def payment_result(status: str, failure_reason: str | None, checking: bool = False) -> str:
+def payment_result(status: str, failure_reason: str | None, checking: bool = False) -> Text:
     if status == "PROCESSING" and checking:
         return PAYMENT_CHECKING
     if status == "FAILED":
         return PAYMENT_FAILURE_RESULTS.get(
-            FailureReason(failure_reason or FailureReason.PROCESSING_ERROR), "Failed."
+            FailureReason(failure_reason or FailureReason.PROCESSING_ERROR), tr("Failed.")
         )
-    return PAYMENT_RESULTS.get(status, "Failed.")
+    return PAYMENT_RESULTS.get(status, tr("Failed."))
 
 
-def result_sentence(attempt: CardBindingAttempt) -> str:
+def result_sentence(attempt: CardBindingAttempt) -> Text:
     if attempt.status is BindingStatus.FAILED and attempt.failure_reason is not None:
         return FAILURE_RESULTS[attempt.failure_reason]
-    return RESULTS.get(attempt.status, "Failed.")
+    return RESULTS.get(attempt.status, tr("Failed."))

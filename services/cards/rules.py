@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from gateways.port import Brand
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 FAILURE_WINDOW = timedelta(hours=24)
@@ -25,7 +26,7 @@ def check_return_url(url: str | None, allowed_origins: tuple[str, ...]) -> None:
     if url is not None and not _allowed_return_url(url, allowed_origins):
         raise Refused.because(
             ProblemCode.RETURN_URL_NOT_ALLOWED,
-            "The bank page may only send the browser back to this site.",
+            tr("The bank page may only send the browser back to this site."),
             "returnUrl",
         )
 

@@ -194,9 +194,8 @@ class Transitions:
         account = await Account.get(id=attempt.account_id)
         await self.outbox.send_email(
             account.email_display,
-            messages.card_bound(
-                attempt.brand.upper(), attempt.last4, next_bill_date(now.date()).isoformat()
-            ),
+            messages.card_bound(attempt.brand.upper(), attempt.last4, next_bill_date(now.date())),
+            account.locale,
         )
         await self.after_step(account)
         try:

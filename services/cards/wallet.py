@@ -11,6 +11,7 @@ from models.accounts import Account
 from models.billing import BillPayment, BillPaymentStatus
 from models.cards import PaymentCard
 from services.clock import Clock
+from services.i18n.text import tr
 from services.problems import ProblemCode, Refused
 
 
@@ -22,7 +23,7 @@ async def card_of(account: Account, card_id: uuid.UUID | None) -> PaymentCard:
         else None
     )
     if card is None:
-        raise Refused.because(ProblemCode.NOT_FOUND, "There is no such card.", "cardId")
+        raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such card."), "cardId")
     return card
 
 
@@ -39,7 +40,7 @@ class Wallet:
             # one default card is left (SQLite takes turns anyway).
             await Account.filter(id=account.id).select_for_update().first()
             if not await PaymentCard.filter(id=card.id, removed_at=None).exists():
-                raise Refused.because(ProblemCode.NOT_FOUND, "There is no such card.", "cardId")
+                raise Refused.because(ProblemCode.NOT_FOUND, tr("There is no such card."), "cardId")
             await (
                 PaymentCard.filter(account_id=account.id)
                 .exclude(id=card.id)
@@ -58,7 +59,7 @@ class Wallet:
         ).exists():
             raise Refused.because(
                 ProblemCode.PAYMENT_IN_PROGRESS,
-                "A payment with this card is still being processed: wait for it to end.",
+                tr("A payment with this card is still being processed: wait for it to end."),
                 "cardId",
             )
         async with in_transaction():
@@ -71,8 +72,10 @@ class Wallet:
             # Every account with a card is post-paid, and its bills need a card to charge.
             raise Refused.because(
                 ProblemCode.CARD_IS_DEFAULT,
-                "This is the card your bills are charged to: make another card the default "
-                "before removing it.",
+                tr(
+                    "This is the card your bills are charged to: make another card the default "
+                    "before removing it."
+                ),
                 "cardId",
             )
         await self.gateway.detach(card.gateway_payment_method)

@@ -3,6 +3,9 @@
 The continue message is how a person who stops after enabling cloud services finds the way
 back: it exists while mobile, details or a payment method are missing, its link follows the
 next step, and it is withdrawn once all three are in place.
+
+A message's title and text are shown in the reader's language: the row keeps its kind (and
+the English text, for staff), and a kind the catalogue knows is written afresh at reading.
 """
 
 from __future__ import annotations
@@ -13,11 +16,20 @@ from models.accounts import Account
 from models.onboarding import AccountMessage
 from services import messages
 from services.clock import Clock
+from services.i18n.locales import DEFAULT
+from services.i18n.text import Renderable, Verbatim, tr
 from services.onboarding.progress import ProgressTracker
 from services.outbox import Outbox
 from services.problems import ProblemCode, Problems
 
 CONTINUE_MESSAGE = "complete-account-information"
+
+
+def title_and_body(message: AccountMessage) -> tuple[Renderable, Renderable]:
+    """What the message says, to be written in the reader's language."""
+    if message.kind == CONTINUE_MESSAGE:
+        return messages.continue_title(), messages.continue_body()
+    return Verbatim(message.title), Verbatim(message.body)
 
 
 class AccountMessages:
@@ -49,15 +61,12 @@ class AccountMessages:
         await AccountMessage.create(
             account_id=account.id,
             kind=CONTINUE_MESSAGE,
-            title=text.subject,
-            body=(
-                "Add your mobile number, your individual or enterprise details and a payment "
-                "method to start using cloud services."
-            ),
+            title=messages.continue_title().render(DEFAULT),
+            body=messages.continue_body().render(DEFAULT),
             link=progress.continue_url,
             created_at=self.clock.now(),
         )
-        await self.outbox.send_email(account.email_display, text)
+        await self.outbox.send_email(account.email_display, text, account.locale)
 
     async def of_account(self, account: Account) -> list[AccountMessage]:
         """The messages still shown, newest first."""
@@ -78,7 +87,7 @@ class AccountMessages:
         for index, message_id in enumerate(message_ids):
             if message_id is None or message_id not in own:
                 missing.add(
-                    ProblemCode.NOT_FOUND, "There is no such message.", f"messageIds.{index}"
+                    ProblemCode.NOT_FOUND, tr("There is no such message."), f"messageIds.{index}"
                 )
         missing.refuse_if_any()
         now = self.clock.now()

@@ -13,8 +13,9 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account
 from models.onboarding import AgreementAcceptance
 from services.accounts import Caller
-from services.agreements import AgreementScope, current_agreements, find_agreement
+from services.agreements import AgreementScope, current_agreements, find_agreement, title
 from services.clock import Clock
+from services.i18n.text import Listing, tr
 from services.onboarding.progress import cloud_blocked_reason
 from services.problems import ProblemCode, Problems, Refused
 from services.steps import AfterStep
@@ -39,7 +40,7 @@ class CloudStep:
             if agreement_id is None or find_agreement(agreement_id) is None:
                 unknown.add(
                     ProblemCode.NOT_FOUND,
-                    "There is no such agreement.",
+                    tr("There is no such agreement."),
                     f"acceptedAgreementIds.{index}",
                 )
         unknown.refuse_if_any()
@@ -47,10 +48,15 @@ class CloudStep:
         current = current_agreements(AgreementScope.CLOUD, now)
         missing = [a for a in current if a.id not in set(accepted)]
         if missing:
-            names = ", ".join(f"{a.title} (version {a.version})" for a in missing)
+            names = Listing(
+                [
+                    tr("{title} (version {version})", title=title(a), version=a.version)
+                    for a in missing
+                ]
+            )
             raise Refused.because(
                 ProblemCode.AGREEMENTS_NOT_ACCEPTED,
-                f"Read and accept the current {names} to enable cloud services.",
+                tr("Read and accept the current {names} to enable cloud services.", names=names),
                 "acceptedAgreementIds",
             )
         async with in_transaction():
@@ -79,4 +85,4 @@ class CloudStep:
 
 
 def _already_enabled() -> Refused:
-    return Refused.because(ProblemCode.ALREADY_COMPLETED, "Cloud services are already enabled.")
+    return Refused.because(ProblemCode.ALREADY_COMPLETED, tr("Cloud services are already enabled."))

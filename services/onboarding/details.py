@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError
 from models.accounts import Account
 from models.onboarding import AccountDetails, DetailsType
 from services.clock import Clock
+from services.i18n.text import Renderable, tr, trn
 from services.onboarding.progress import card_bound_at
 from services.problems import ProblemCode, Problems, Refused
 from services.steps import AfterStep
@@ -76,13 +77,16 @@ class _Fields:
         trimmed = (value or "").strip()
         if not trimmed:
             if required:
-                self.add(name, "Fill this in.")
+                self.add(name, tr("Fill this in."))
             return None
         if len(trimmed) > limit:
-            self.add(name, f"Use at most {limit} characters.")
+            self.add(
+                name,
+                trn("Use at most {count} character.", "Use at most {count} characters.", limit),
+            )
         return trimmed
 
-    def add(self, name: str, message: str) -> None:
+    def add(self, name: str, message: Renderable) -> None:
         self.problems.add(ProblemCode.INVALID_INPUT, message, f"{self.prefix}.{name}")
 
 
@@ -108,7 +112,7 @@ def _tax_id(fields: _Fields, region_code: str, tax_id: str | None) -> str | None
     try:
         vat.validate(value)
     except ValidationError:
-        fields.add("taxId", "This is not a valid tax number for the account's country.")
+        fields.add("taxId", tr("This is not a valid tax number for the account's country."))
     return value
 
 
@@ -129,7 +133,7 @@ def validate_details(account: Account, details: DetailsForm) -> dict[str, Any]:
         if registration and not REGISTRATION_NUMBER.match(registration):
             fields.add(
                 "registrationNumber",
-                "Use 3 to 64 letters, digits, single spaces and the characters - / . only.",
+                tr("Use 3 to 64 letters, digits, single spaces and the characters - / . only."),
             )
         values = {
             "type": DetailsType.ENTERPRISE,
@@ -154,7 +158,7 @@ class DetailsStep:
         if account.cloud_enabled_at is None:
             raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
-                "Enable cloud services first: account details come after that.",
+                tr("Enable cloud services first: account details come after that."),
             )
         values = validate_details(account, details)
         existing = await AccountDetails.get_or_none(account_id=account.id)
@@ -167,8 +171,10 @@ class DetailsStep:
             if existing.type != values["type"] and await card_bound_at(account) is not None:
                 raise Refused.because(
                     ProblemCode.ACCOUNT_TYPE_LOCKED,
-                    "A card has been bound: the account can no longer switch between "
-                    "individual and enterprise.",
+                    tr(
+                        "A card has been bound: the account can no longer switch between "
+                        "individual and enterprise."
+                    ),
                 )
             cleared = {name: None for name in _DETAIL_COLUMNS}
             await AccountDetails.filter(id=existing.id).update(

@@ -14,6 +14,7 @@ from enum import StrEnum
 from models.accounts import Account
 from models.cards import PaymentCard
 from models.onboarding import AccountDetails
+from services.i18n.text import RegionName, Text, tr
 from services.read_cache import ReadCache
 from services.regions import find_region
 
@@ -51,7 +52,7 @@ class Step:
     status: StepStatus
     required: bool
     completed_at: datetime | None = None
-    blocked_reason: str | None = None
+    blocked_reason: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,14 @@ class Progress:
         return self.can_subscribe
 
 
-def cloud_blocked_reason(account: Account) -> str | None:
+def cloud_blocked_reason(account: Account) -> Text | None:
     region = find_region(account.region_code)
     if region is None or region.can_enable_cloud(account.kind):
         return None
-    return (
-        f"A HUAWEI ID registered in {region.name} cannot enable cloud services. Register a "
-        "HUAWEI CLOUD account (the same email address may hold one) to use them."
+    return tr(
+        "A HUAWEI ID registered in {region} cannot enable cloud services. Register a HUAWEI "
+        "CLOUD account (the same email address may hold one) to use them.",
+        region=RegionName(region.code),
     )
 
 

@@ -22,6 +22,7 @@ from models.staff import StaffMember, StaffRole, StaffSession
 from services.accounts import Caller
 from services.clock import Clock
 from services.emails import EmailAddress, parse_email
+from services.i18n.text import Sentences, tr
 from services.keys import KeyRing, Purpose
 from services.passwords import POLICY, Passwords
 from services.problems import Problem, ProblemCode, Problems, Refused
@@ -106,7 +107,7 @@ class StaffMembers:
                 )
         except IntegrityError:
             raise Refused.because(
-                ProblemCode.ALREADY_COMPLETED, "A staff member has this email already.", "email"
+                ProblemCode.ALREADY_COMPLETED, tr("A staff member has this email already."), "email"
             ) from None
         return Enrolment(member, totp.provisioning_url(secret, email.key), code)
 
@@ -114,7 +115,7 @@ class StaffMembers:
         if member.id == actor.staff_id:
             raise Refused.because(
                 ProblemCode.INVALID_INPUT,
-                "Ask another admin to disable your own access.",
+                tr("Ask another admin to disable your own access."),
                 "staffId",
             )
         async with in_transaction():
@@ -123,7 +124,9 @@ class StaffMembers:
             )
             if not disabled:
                 raise Refused.because(
-                    ProblemCode.WRONG_STATUS, "This staff member is disabled already.", "staffId"
+                    ProblemCode.WRONG_STATUS,
+                    tr("This staff member is disabled already."),
+                    "staffId",
                 )
             await self.audit.record(
                 actor,
@@ -156,7 +159,7 @@ class StaffMembers:
     ) -> StaffMember:
         problems = Problems()
         if broken := POLICY.problems(password):
-            problems.add(ProblemCode.PASSWORD_POLICY, " ".join(broken), "password")
+            problems.add(ProblemCode.PASSWORD_POLICY, Sentences(broken), "password")
         with problems.collecting():
             self._check_code_given(totp_code)
         with problems.collecting():
@@ -166,16 +169,18 @@ class StaffMembers:
         mac = self._code_mac(_normalised_code(setup_code))
         if member is None or member.setup_code_mac is None or member.setup_code_mac != mac:
             raise Refused.because(
-                ProblemCode.CODE_INVALID, "This setup code is not right.", "setupCode"
+                ProblemCode.CODE_INVALID, tr("This setup code is not right."), "setupCode"
             )
         if member.setup_code_expires_at and member.setup_code_expires_at <= self.clock.now():
             raise Refused.because(
                 ProblemCode.CODE_EXPIRED,
-                "This setup code has expired: ask an admin for a new second factor and code.",
+                tr("This setup code has expired: ask an admin for a new second factor and code."),
                 "setupCode",
             )
         if not await self._second_factor_passes(member, totp_code):
-            raise Refused.because(ProblemCode.CODE_INVALID, "This code is not right.", "totpCode")
+            raise Refused.because(
+                ProblemCode.CODE_INVALID, tr("This code is not right."), "totpCode"
+            )
         password_hash = await self.passwords.hash(password)
         async with in_transaction():
             used = await StaffMember.filter(id=member.id, setup_code_mac=mac).update(
@@ -186,7 +191,7 @@ class StaffMembers:
             )
             if not used:
                 raise Refused.because(
-                    ProblemCode.CODE_INVALID, "This setup code is not right.", "setupCode"
+                    ProblemCode.CODE_INVALID, tr("This setup code is not right."), "setupCode"
                 )
             await self.audit.record(
                 Actor.staff(member, caller.client_ip),
@@ -223,7 +228,7 @@ class StaffMembers:
             verify,
             Refused.because(
                 ProblemCode.INVALID_CREDENTIALS,
-                "The email address, password or code is not right.",
+                tr("The email address, password or code is not right."),
             ),
         )
         async with in_transaction():
@@ -262,7 +267,7 @@ class StaffMembers:
             raise Refused(
                 Problem(
                     ProblemCode.INVALID_INPUT,
-                    "Enter the six-digit code from your authenticator app.",
+                    tr("Enter the six-digit code from your authenticator app."),
                     "totpCode",
                 )
             )

@@ -1,0 +1,69 @@
+"""The gettext catalogues: `catalogues/<locale>.po` in the repository, compiled when first
+asked for (so a fresh clone needs no build step), and the pseudo-locale.
+
+English needs no catalogue: the message ids are the English sentences. A sentence a
+catalogue lacks, or holds only as fuzzy, falls back to English; the tests fail on both.
+`make i18n` extracts the ids (`messages.pot`) and merges them into every catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from gettext import GNUTranslations, NullTranslations
+from importlib import resources
+from importlib.abc import Traversable
+from io import BytesIO
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from services.i18n.locales import DEFAULT, PSEUDO, babel_code
+
+# Every ASCII letter has an accented look-alike, so that a sentence left out of the catalogue
+# stands out as plain ASCII in pseudo-locale output, and tests can find it.
+_ACCENTED = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "ȧƀƈḓḗƒɠħīĵķŀḿƞǿƥɋřşŧŭṽẇẋẏẑȦƁƇḒḖƑƓĦĪĴĶĿḾȠǾƤɊŘŞŦŬṼẆẊẎẐ",
+)
+_VOWELS = re.compile("([ȧḗīǿŭȦḖĪǾŬ])")
+# Placeholders ({code}) are left as they are; so is the text of a link written inside one.
+_PLACEHOLDER = re.compile(r"(\{[a-z_]+\})")
+
+
+def catalogue_files() -> Traversable:
+    return resources.files("services.i18n").joinpath("catalogues")
+
+
+def pseudo(sentence: str) -> str:
+    """Accented, and about a third longer (vowels doubled), inside ⟦ ⟧: room for languages
+    that need more of it, and any truncation shows."""
+    parts = _PLACEHOLDER.split(sentence)
+    for index in range(0, len(parts), 2):  # the even parts are text, the odd placeholders
+        parts[index] = _VOWELS.sub(r"\1\1", parts[index].translate(_ACCENTED))
+    lines = "".join(parts).split("\n")
+    return "\n".join(f"⟦{line}⟧" if line.strip() else line for line in lines)
+
+
+class PseudoTranslations(NullTranslations):
+    def gettext(self, message: str) -> str:
+        return pseudo(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return pseudo(msgid1 if n == 1 else msgid2)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalogue of a locale; English (the message ids) for any other code."""
+    if locale == PSEUDO:
+        return PseudoTranslations()
+    source = catalogue_files().joinpath(f"{babel_code(locale)}.po")
+    if locale == DEFAULT or not source.is_file():
+        return NullTranslations()
+    with source.open("rb") as po:
+        catalog = read_po(po, locale=babel_code(locale))
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return GNUTranslations(compiled)

@@ -1,0 +1,68 @@
+"""Numbers, money, dates, percentages, lists and region names, by CLDR's rules (Babel).
+
+E.g. 1234.56 EUR is `€1,234.56` in English, `1.234,56 €` in German and `1 234,56 €` in
+French; 154 JPY is `￥154` in Japanese (CLDR's full-width yen); 8.1 % is `%8,1` in Turkish.
+The pseudo-locale formats as English does.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date, format_interval
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from services.i18n.catalogues import pseudo
+from services.i18n.locales import DEFAULT, PSEUDO, babel_code
+from services.money import Money
+
+
+def _cldr(locale: str) -> str:
+    return babel_code(DEFAULT if locale == PSEUDO else locale)
+
+
+def number(value: int | Decimal, locale: str) -> str:
+    return format_decimal(value, locale=_cldr(locale), decimal_quantization=False)
+
+
+def money(value: Money, locale: str) -> str:
+    """The amount with exactly its currency's minor digits, as the locale writes money."""
+    return format_currency(value.amount, value.currency, locale=_cldr(locale))
+
+
+def percent(value: Decimal, locale: str) -> str:
+    """`value` in percent (19 → 19 %), keeping its decimals (8.1 → 8,1 %)."""
+    return format_percent(value / 100, locale=_cldr(locale), decimal_quantization=False)
+
+
+def long_date(value: date, locale: str) -> str:
+    return format_date(value, "long", locale=_cldr(locale))
+
+
+def date_range(start: date, end: date, locale: str) -> str:
+    """Both days, inclusive, as CLDR writes an interval (`Nov 1 – 30, 2026`)."""
+    return format_interval(start, end, "yMMMd", locale=_cldr(locale))
+
+
+def listing(items: list[str], locale: str) -> str:
+    """`a, b and c`, with the locale's own separators and conjunction."""
+    return format_list(items, style="standard", locale=_cldr(locale))
+
+
+def region_name(code: str, locale: str) -> str:
+    """The country or region's name in the locale (CLDR), e.g. DE → Deutschland."""
+    name = Locale.parse(_cldr(locale)).territories.get(code)
+    if name is None:
+        name = Locale.parse(babel_code(DEFAULT)).territories.get(code, code)
+    return pseudo(name) if locale == PSEUDO else name
+
+
+def sort_key(name: str) -> str:
+    """Orders names as a reader expects within one script, accents beside their letters
+    (Österreich with the Os), which plain code-point order would not."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
