@@ -6,15 +6,20 @@ from __future__ import annotations
 import pytest
 
 from services.i18n.locales import Languages, parse_accept_language
-from tests.conftest import GraphQLClient, http_client, latest_code
+from tests.conftest import GraphQLClient, http_client, latest_code, outbox
 from tests.flows import (
     ERRORS,
     PASSWORD,
     REGISTER,
+    answer_bank,
+    attempt_until,
     bearer,
+    bind,
     codes_of,
+    ready_for_card,
     send_code,
     sign_up,
+    tokenize,
 )
 
 OFFERED = Languages.configured(pseudo=False)
@@ -216,3 +221,53 @@ async def test_sign_in_answers_in_the_accounts_language(gql, app) -> None:
     variables = {"input": {"email": email, "password": PASSWORD}}
     payload = (await gql(login, variables, **{"accept-language": "ja"}))["data"]["login"]
     assert payload["account"]["region"]["name"] == "Allemagne"  # the account's French
+
+
+async def test_a_registration_code_goes_out_in_the_requests_language(gql, app) -> None:
+    email = "hans.berger@example.com"
+    await gql(
+        """mutation($input: SendRegistrationCodeInput!) {
+          sendRegistrationCode(input: $input) { errors { code } } }""",
+        {"input": {"email": email}},
+        **{"accept-language": "de-CH"},
+    )
+    [message] = await outbox(app)
+    assert message["subject"] == "Ihr Bestätigungscode für Onramp Cloud"
+
+
+async def test_an_account_exists_notice_goes_out_in_the_owners_language(app_factory) -> None:
+    email = "mei.chen@example.com"
+    async with app_factory(limit_codes_per_destination="50/minute") as app:
+        gql = GraphQLClient(http_client(app))
+        gql.headers = bearer(await sign_up(gql, app, email, region="SG"))
+        await gql(SET_LOCALE, {"input": {"locale": "zh-Hans"}})
+        gql.headers = {}
+        await gql(
+            """mutation($input: SendRegistrationCodeInput!) {
+              sendRegistrationCode(input: $input) { errors { code } } }""",
+            {"input": {"email": email}},
+            **{"accept-language": "es"},
+        )
+        newest = (await outbox(app))[0]
+    assert newest["kind"] == "account-exists"
+    assert newest["subject"] == "您已有 Onramp Cloud 账号"
+
+
+async def test_background_work_writes_in_the_accounts_language(app_factory) -> None:
+    """The card-bound email is written when the gateway's webhook arrives, after a bank page
+    answered from a browser that asks for Japanese: it is in the account's German."""
+    async with app_factory(limit_codes_per_destination="50/minute") as app:
+        gql = GraphQLClient(http_client(app))
+        await ready_for_card(gql, app, "jonas.keller@example.com")
+        await gql(SET_LOCALE, {"input": {"locale": "de"}})
+        token = (await tokenize(gql, "4242 4242 4242 4242")).json()["id"]
+        started = (await bind(gql, token, "k1"))["attempt"]
+        browser = http_client(app)
+        browser.headers["accept-language"] = "ja"
+        await answer_bank(GraphQLClient(browser), started["nextAction"]["redirectUrl"], "approve")
+        await attempt_until(gql, started["id"], lambda a: a["status"] == "SUCCEEDED")
+        emails = {m["kind"]: m for m in await outbox(app)}
+    assert (
+        emails["card-bound"]["subject"]
+        == "Ihre Karte ist in Ihrem Konto bei Onramp Cloud hinterlegt"
+    )

@@ -28,7 +28,7 @@ _ACCENTED = str.maketrans(
 )
 _VOWELS = re.compile("([ȧḗīǿŭȦḖĪǾŬ])")
 # Placeholders ({code}) are left as they are; so is the text of a link written inside one.
-_PLACEHOLDER = re.compile(r"(\{[a-z_]+\})")
+_PLACEHOLDER = re.compile(r"(\{[a-z_][a-z0-9_]*\})")
 
 
 def catalogue_files() -> Traversable:
