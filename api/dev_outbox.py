@@ -8,8 +8,9 @@ import ipaddress
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from models.outbox import OutboxMessage
+from models.outbox import Channel, OutboxMessage
 from services.outbox import Outbox
+from services.sms import measure
 
 SHOWN = 50
 
@@ -29,6 +30,10 @@ async def _latest(request: Request) -> list[OutboxMessage]:
 
 
 def _as_dict(message: OutboxMessage) -> dict[str, object]:
+    sms: dict[str, object] = {}
+    if message.channel is Channel.SMS and not message.redacted:
+        size = measure(message.body)
+        sms = {"encoding": size.encoding.value, "segments": size.segments}
     return {
         "id": str(message.id),
         "channel": message.channel.value,
@@ -38,6 +43,7 @@ def _as_dict(message: OutboxMessage) -> dict[str, object]:
         "body": message.body,
         "status": message.status.value,
         "createdAt": message.created_at.isoformat(),
+        **sms,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from models.accounts import AccountKind
@@ -265,8 +265,7 @@ def bill_issued(
     lines: list[tuple[str, Money]],
     totals: BillTotals,
 ) -> Message:
-    """`period_end` is the first day after the period, as bills store it."""
-    last_day = max(period_start, period_end - timedelta(days=1))
+    """`period_end` is the period's last day, as bills store it."""
     rows: list[Renderable] = [
         tr("{description}: {amount}", description=description, amount=amount)
         for description, amount in lines
@@ -279,7 +278,7 @@ def bill_issued(
                 tr(
                     "Your bill {number} for {period}:",
                     number=number,
-                    period=DateRange(period_start, last_day),
+                    period=DateRange(period_start, period_end),
                 ),
                 Lines(rows),
                 Lines(

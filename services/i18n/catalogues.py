@@ -35,14 +35,27 @@ def catalogue_files() -> Traversable:
     return resources.files("services.i18n").joinpath("catalogues")
 
 
-def pseudo(sentence: str) -> str:
-    """Accented, and about a third longer (vowels doubled), inside ⟦ ⟧: room for languages
-    that need more of it, and any truncation shows."""
-    parts = _PLACEHOLDER.split(sentence)
+def _grown(length: int) -> int:
+    """How long a text of `length` characters may grow in translation: short ones the most
+    (the usual pseudo-localisation rule of thumb)."""
+    for up_to, factor in ((10, 2.0), (20, 1.8), (30, 1.6), (50, 1.5), (70, 1.4)):
+        if length <= up_to:
+            return round(length * factor)
+    return round(length * 1.3)
+
+
+def _line(line: str) -> str:
+    parts = _PLACEHOLDER.split(line)
     for index in range(0, len(parts), 2):  # the even parts are text, the odd placeholders
         parts[index] = _VOWELS.sub(r"\1\1", parts[index].translate(_ACCENTED))
-    lines = "".join(parts).split("\n")
-    return "\n".join(f"⟦{line}⟧" if line.strip() else line for line in lines)
+    written = "".join(parts)
+    return f"⟦{written}{'·' * max(0, _grown(len(line)) - len(written))}⟧"
+
+
+def pseudo(sentence: str) -> str:
+    """Accented, and as long as a translation may grow (vowels doubled, then padded with ·),
+    each line inside ⟦ ⟧: room for languages that need more of it, and truncation shows."""
+    return "\n".join(_line(line) if line.strip() else line for line in sentence.split("\n"))
 
 
 class PseudoTranslations(NullTranslations):
