@@ -62,6 +62,10 @@ export function randomKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+function nothingIfEmpty(value) {
+  return value === "" ? null : value;
+}
+
 /**
  * A table that stacks into labelled cards on a phone: `columns` are [heading, cell(row)]
  * (a cell is text, a node or a list of them), `rowAttrs(row)` the attributes of each row.
@@ -74,7 +78,14 @@ export function table(attrs, columns, rows, rowAttrs = () => ({})) {
     h(
       "tbody",
       {},
-      rows.map((row) => h("tr", rowAttrs(row), columns.map(([title, cell]) => h("td", { "data-label": title }, cell(row))))),
+      rows.map((row) =>
+        h(
+          "tr",
+          rowAttrs(row),
+          // An empty cell stays empty (no text node), so a phone can leave it out.
+          columns.map(([title, cell]) => h("td", { "data-label": title }, nothingIfEmpty(cell(row)))),
+        ),
+      ),
     ),
   );
 }

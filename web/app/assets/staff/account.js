@@ -6,7 +6,7 @@
 import { ERRORS } from "../api.js";
 import { day, h, money, replace, table, when, words } from "../dom.js";
 import { accepted, field, form } from "../forms.js";
-import { heading } from "../screens/common.js";
+import { KIND_NAMES, heading } from "../screens/common.js";
 import { may, staffGql } from "./api.js";
 import { cardText, changeText } from "./format.js";
 
@@ -131,7 +131,7 @@ function facts(account) {
     "dl",
     { class: "facts", id: "account-facts" },
     h("dt", {}, "Kind"),
-    h("dd", {}, words(account.kind)),
+    h("dd", {}, KIND_NAMES[account.kind] ?? words(account.kind)),
     h("dt", {}, "Region"),
     h("dd", {}, account.regionCode),
     h("dt", {}, "Registered"),

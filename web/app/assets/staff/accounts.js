@@ -3,17 +3,18 @@
 // The key rides in the address, so a result can be linked to and the back button returns.
 import { h, replace, table, when, words } from "../dom.js";
 import { field, form, radios, showErrors } from "../forms.js";
-import { heading } from "../screens/common.js";
+import { KIND_NAMES, heading } from "../screens/common.js";
 import { navigate } from "../shell.js";
 import { staffGql } from "./api.js";
 
 const SEARCH = `query($input: AccountSearchInput!) { searchAccounts(input: $input) {
   id kind email regionCode createdAt arrearsRisk } }`;
+// The choice of key; each key's own fields are labelled in full.
 const KEYS = [
-  { value: "email", label: "Email address" },
-  { value: "ticketNumber", label: "Ticket number" },
-  { value: "billNumber", label: "Bill number" },
-  { value: "card", label: "Card (last four digits and expiry)" },
+  { value: "email", label: "Email" },
+  { value: "ticketNumber", label: "Ticket" },
+  { value: "billNumber", label: "Bill" },
+  { value: "card", label: "Card" },
 ];
 
 /** The search the address asks for, or null; its problems by field when it is malformed. */
@@ -92,7 +93,7 @@ export default async function accounts({ main, query }) {
       { "aria-labelledby": "results" },
       [
         ["Email", (a) => h("a", { href: `/staff/accounts/${encodeURIComponent(a.id)}` }, a.email)],
-        ["Kind", (a) => words(a.kind)],
+        ["Kind", (a) => KIND_NAMES[a.kind] ?? words(a.kind)],
         ["Region", (a) => a.regionCode],
         ["Registered", (a) => when(a.createdAt)],
         ["Arrears risk", (a) => (a.arrearsRisk ? h("span", { class: "badge FAILED" }, "Flagged") : "No")],
