@@ -298,7 +298,7 @@ def test_billing_flags_arrears_charges_a_bill_and_refunds_a_stuck_deposit(
     arrears.get_by_role("button", name="Flag arrears risk").click()
     expect(page.get_by_text("Arrears risk flagged.")).to_be_visible()
     expect(page.locator("#arrears-state")).to_contain_text(
-        "Flagged: Chargeback reported by the bank. Set by staff"
+        "Flagged Reason: Chargeback reported by the bank. Set by staff"
     )
     flagged = audit_row(page, "arrears.flag")
     expect(flagged).to_have_count(1)
@@ -363,13 +363,13 @@ def test_billing_flags_arrears_charges_a_bill_and_refunds_a_stuck_deposit(
     cleared.get_by_role("button", name="Clear arrears risk").click()
     expect(page.get_by_text("Arrears risk cleared.")).to_be_visible()
     expect(page.locator("#arrears-state")).to_contain_text("Not flagged")
+    expect(audit_row(page, "arrears.clear").locator("td[data-label=Reason]")).to_have_text(
+        "Paid in full"
+    )
     actions = page.locator("#audit-trail tbody tr").evaluate_all(
         "rows => rows.map(row => row.dataset.action)"
     )
     assert actions.index("arrears.clear") < actions.index("arrears.flag")
-    expect(audit_row(page, "arrears.clear").locator("td[data-label=Reason]")).to_have_text(
-        "Paid in full"
-    )
     shots(page, "staff-arrears-cleared")
 
     # A support member finds the same account by its card and sees no billing action.

@@ -163,7 +163,7 @@ function arrears(account, billing, changed) {
     const by = account.arrearsFromCharges
       ? "Set by failed charges: lifted once every bill is paid."
       : "Set by staff: it stays until staff clear it.";
-    state = `Flagged${account.arrearsReason ? `: ${account.arrearsReason}` : ""}. ${by} While flagged, usage is billed and charged as it is recorded.`;
+    state = `Reason: ${account.arrearsReason ?? "none recorded"}. ${by} While flagged, usage is billed and charged as it is recorded.`;
   }
   const kind = account.arrearsRisk ? "clear" : "flag";
   const label = account.arrearsRisk ? "Clear arrears risk" : "Flag arrears risk";
