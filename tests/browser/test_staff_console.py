@@ -228,6 +228,18 @@ def test_support_answers_a_ticket_and_the_customer_answers_back(
     expect(page.locator(f"#queue tr[data-ticket='{ticket['number']}']")).to_contain_text("Closed")
     shots(page, "staff-queue-closed")
 
+    # The customer's account, found by the ticket's number, lists the ticket.
+    page.get_by_role("link", name="Accounts").click()
+    screen(page, "accounts")
+    page.get_by_label("Ticket", exact=True).check()
+    page.get_by_label("Ticket number").fill(ticket["number"].lower())
+    page.get_by_role("button", name="Find").click()
+    screen(page, "accounts")
+    page.get_by_role("link", name=email).click()
+    screen(page, "account")
+    expect(page.locator("#tickets ~ table")).to_contain_text(ticket["number"])
+    expect(page.locator("#attempts ~ table")).to_contain_text(declined["result"])
+
 
 def hold_the_refund(server: Server, last4: str) -> None:
     """A deposit refund that stays pending at the bank: once the sandbox's first try has
@@ -339,6 +351,13 @@ def test_billing_flags_arrears_charges_a_bill_and_refunds_a_stuck_deposit(
     expect(page.get_by_text(f"Bill {number}: Succeeded.")).to_be_visible()
     expect(bill.locator("td[data-label=Status]")).to_contain_text("Paid")
     expect(audit_row(page, "bill.charge")).to_have_count(1)
+
+    # The bill's number finds the same account.
+    page.goto(f"{server.url}/staff/accounts?billNumber={number}")
+    screen(page, "accounts")
+    expect(page.get_by_label("Bill", exact=True)).to_be_checked()
+    page.get_by_role("link", name=email).click()
+    screen(page, "account")
 
     # Asking the gateway again for the stuck refund: it settles (the page is reloaded to see).
     stuck.get_by_role("button", name=re.compile("^Refund deposit now")).click()
