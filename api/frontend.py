@@ -3,10 +3,12 @@ it where the API is.
 
 Every page route that Onramp's links name (the contract's "Pages the frontend serves", plus
 the start routes `/` and `/register`) answers the same `index.html`; the page's script reads
-the path and draws the screen. The routes are listed one by one, never as a catch-all, so no
-API path (`/graphql`, the gateway's pages, webhooks, the development outbox) can be shadowed
-and an unknown path still answers 404. A static host serves `web/app/` the same way, with a
-`config.js` of its own.
+the path and draws the screen. So do the staff console's routes under `/staff`, with a
+stricter Content-Security-Policy (the console talks to this server alone and loads no
+Stripe.js). The routes are listed one by one, never as a catch-all, so no API path
+(`/graphql`, `/staff/graphql`, the gateway's pages, webhooks, the development outbox) can be
+shadowed and an unknown path still answers 404. A static host serves `web/app/` the same
+way, with a `config.js` of its own.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ PAGE_PATHS = (
     "/tickets/{ticket_id}",
     "/legal/{key}/{version}",
 )
+# The staff console, talking to /staff/graphql (never shadowed: no route here matches it).
+STAFF_PAGE_PATHS = (
+    "/staff",
+    "/staff/sign-in",
+    "/staff/set-password",
+    "/staff/tickets/{ticket_id}",
+    "/staff/accounts",
+    "/staff/accounts/{account_id}",
+    "/staff/members",
+)
 
 
 @cache
@@ -51,20 +63,44 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def page_headers(settings: Settings) -> dict[str, str]:
-    # Scripts only from here and, for the Stripe branch, from where Stripe.js is loaded
-    # (Stripe's Elements live in frames of that origin); the page is never framed.
-    stripe = _origin(settings.stripe_js_url)
+# What every page of the frontend allows; each kind of page adds its scripts and requests.
+BASE_POLICY = (
+    ("default-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("style-src", "'self' 'unsafe-inline'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'none'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+
+
+def _headers(**directives: str) -> dict[str, str]:
+    added = {name.replace("_", "-"): value for name, value in directives.items()}
+    policy = dict(BASE_POLICY) | added
     return {
-        "content-security-policy": (
-            f"default-src 'self'; script-src 'self' {stripe}; frame-src {stripe}; "
-            "connect-src *; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        ),
+        "content-security-policy": "; ".join(f"{name} {value}" for name, value in policy.items()),
         "cache-control": "no-cache",
         "referrer-policy": "same-origin",
         "x-content-type-options": "nosniff",
     }
+
+
+def page_headers(settings: Settings) -> dict[str, str]:
+    # Scripts only from here and, for the Stripe branch, from where Stripe.js is loaded
+    # (Stripe's Elements live in frames of that origin); the page is never framed. The API
+    # may live anywhere config.js says.
+    stripe = _origin(settings.stripe_js_url)
+    return _headers(script_src=f"'self' {stripe}", frame_src=stripe, connect_src="*")
+
+
+def staff_page_headers(settings: Settings) -> dict[str, str]:
+    """The console's pages: scripts from here only, requests to this server only."""
+    return _headers(
+        script_src="'self'",
+        frame_src="'none'",
+        connect_src=f"'self' {_origin(settings.public_url)}",
+    ) | {"x-robots-tag": "noindex"}
 
 
 def config_script(settings: Settings) -> str:
@@ -83,6 +119,7 @@ def config_script(settings: Settings) -> str:
 
 def frontend_routes(settings: Settings) -> list[BaseRoute]:
     headers = page_headers(settings)
+    staff_headers = staff_page_headers(settings)
     script = config_script(settings).encode()
 
     async def page(request: Request) -> Response:
@@ -90,6 +127,9 @@ def frontend_routes(settings: Settings) -> list[BaseRoute]:
         if step is not None and step not in ONBOARDING_STEPS:
             return Response("Not Found", status_code=404, media_type="text/plain")
         return Response(_index(), media_type="text/html; charset=utf-8", headers=headers)
+
+    async def staff_page(request: Request) -> Response:
+        return Response(_index(), media_type="text/html; charset=utf-8", headers=staff_headers)
 
     async def config(request: Request) -> Response:
         return Response(
@@ -100,6 +140,7 @@ def frontend_routes(settings: Settings) -> list[BaseRoute]:
 
     return [
         *(Route(path, page, methods=["GET"]) for path in PAGE_PATHS),
+        *(Route(path, staff_page, methods=["GET"]) for path in STAFF_PAGE_PATHS),
         Route("/config.js", config, methods=["GET"]),
         Mount(ASSETS_PATH, app=StaticFiles(directory=WEB_APP / "assets"), name="frontend-assets"),
     ]

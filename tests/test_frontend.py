@@ -1,5 +1,6 @@
 """The reference frontend as the server serves it: every route Onramp's links name answers the
-page, no API route is shadowed, config.js says where the API is, and the page's files exist.
+page, and so does every route of the staff console (with its own, stricter policy); no API
+route is shadowed, config.js says where the API is, and the page's files exist.
 
 What the page does is tested in a real browser (tests/browser/); these run without one.
 """
@@ -11,10 +12,24 @@ import re
 from typing import Any
 
 import pytest
+from starlette.routing import Route
 
-from api.frontend import PAGE_PATHS, WEB_APP
+from api.frontend import PAGE_PATHS, STAFF_PAGE_PATHS, WEB_APP
+from models.staff import StaffRole
+from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client, outbox
-from tests.flows import enable_cloud, send_code, sign_up
+from tests.flows import bearer, enable_cloud, send_code, sign_up
+from tests.staff_flows import (
+    ME,
+    SET_PASSWORD,
+    SIGN_IN,
+    STAFF_PASSWORD,
+    START,
+    code_at,
+    enrol,
+    signed_in_member,
+    staff_client,
+)
 
 PUBLIC = "http://testserver.local"
 INDEX_MARK = '<script type="module" src="/assets/app.js"></script>'
@@ -36,6 +51,28 @@ ROUTES_IN_README = [
     "/legal/customer-agreement/2026.1",
     "/legal/privacy-statement/1999.9",
 ]
+STAFF_ROUTES_IN_README = [
+    "/staff",
+    "/staff/sign-in",
+    "/staff/set-password",
+    "/staff/tickets/U2VydmljZVRpY2tldDox",
+    "/staff/accounts",
+    "/staff/accounts/QWNjb3VudDox",
+    "/staff/members",
+]
+API_PATHS = (
+    "/graphql",
+    "/staff/graphql",
+    "/graphiql/assets/graphiql.min.js",
+    "/sandbox/tokens",
+    "/sandbox/bank/token",
+    "/webhooks/payments",
+    "/dev/outbox",
+    "/dev/outbox.json",
+    "/healthz",
+    "/readyz",
+    "/config.js",
+)
 
 
 @pytest.fixture
@@ -57,9 +94,41 @@ async def test_every_frontend_route_answers_the_page(default_app: Any, path: str
     assert "frame-ancestors 'none'" in policy
 
 
+@pytest.mark.parametrize("path", STAFF_ROUTES_IN_README)
+async def test_every_staff_console_route_answers_the_page_with_the_consoles_policy(
+    default_app: Any, path: str
+) -> None:
+    async with http_client(default_app) as client:
+        response = await client.get(path)
+    assert response.status_code == 200
+    assert INDEX_MARK in response.text
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+    # Scripts from this server only (no Stripe.js), requests to this server only, never framed.
+    assert policy["script-src"] == "'self'"
+    assert policy["connect-src"] == f"'self' {PUBLIC}"
+    assert policy["frame-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert response.headers["x-robots-tag"] == "noindex"
+
+
 @pytest.mark.parametrize(
     "path",
-    ["/nope", "/onboarding/unknown", "/onboarding", "/bills/a/b", "/legal/only-key", "/graphql/x"],
+    [
+        "/nope",
+        "/onboarding/unknown",
+        "/onboarding",
+        "/bills/a/b",
+        "/legal/only-key",
+        "/graphql/x",
+        "/staff/tickets",
+        "/staff/unknown",
+        "/staff/accounts/a/b",
+        "/staff/members/x",
+        "/staff/graphql/x",
+    ],
 )
 async def test_other_paths_are_still_not_found(default_app: Any, path: str) -> None:
     async with http_client(default_app) as client:
@@ -98,7 +167,84 @@ def test_the_frontend_routes_cannot_match_an_api_path() -> None:
     api_prefixes = ("/graphql", "/graphiql", "/sandbox", "/webhooks", "/dev", "/healthz", "/readyz")
     for path in PAGE_PATHS:
         assert not path.startswith(api_prefixes), path
-    assert "/{path:path}" not in PAGE_PATHS
+    for template in (*PAGE_PATHS, *STAFF_PAGE_PATHS):
+        assert ":path}" not in template, template  # no catch-all
+        pattern = Route(template, endpoint=lambda request: None).path_regex
+        matched = [api for api in API_PATHS if pattern.match(api)]
+        assert matched == [], f"{template} would answer {matched}"
+
+
+async def test_the_staff_endpoint_is_not_shadowed_by_the_console(default_app: Any) -> None:
+    async with http_client(default_app) as client:
+        graphiql = await client.get("/staff/graphql", headers={"accept": "text/html"})
+        query = await client.post("/staff/graphql", json={"query": "{ me { id } }"})
+    assert graphiql.status_code == 200
+    assert "graphiql" in graphiql.text.lower()
+    assert INDEX_MARK not in graphiql.text
+    assert query.json() == {"data": {"me": None}}
+
+
+async def test_the_console_signs_in_from_its_own_origin_and_no_other(app_factory: Any) -> None:
+    """The console is served by Onramp, so its requests come from the public URL's origin:
+    ONRAMP_STAFF_ALLOWED_ORIGINS' default. The customers' frontend elsewhere (the test
+    settings' ONRAMP_FRONTEND_URL) is no staff origin: its page gets no staff cookie, and the
+    cookie it would carry is not believed."""
+    clock = FrozenClock(START)
+    frontend = "https://app.example.test"
+    async with app_factory(clock=clock, jobs=False) as app:
+        member = await enrol(app, "sam@onramp.example", StaffRole.SUPPORT)
+        console = staff_client(app)
+        values = {"email": member.email, "setupCode": member.setup_code}
+        values |= {"password": STAFF_PASSWORD, "totpCode": code_at(member, clock)}
+        set_password = await console(SET_PASSWORD, {"input": values}, origin=PUBLIC)
+        assert set_password["data"]["setPassword"]["errors"] == []
+        page = await console.http.get("/staff/sign-in")
+        sign_in = {"email": member.email, "password": STAFF_PASSWORD}
+        clock.advance(seconds=30)
+        elsewhere = await console.post(
+            SIGN_IN, {"input": sign_in | {"totpCode": code_at(member, clock)}}, origin=frontend
+        )
+        clock.advance(seconds=30)
+        here = await console.post(
+            SIGN_IN, {"input": sign_in | {"totpCode": code_at(member, clock)}}, origin=PUBLIC
+        )
+        me_here = (await console(ME, origin=PUBLIC))["data"]["me"]
+        me_from_frontend = (await console(ME, origin=frontend))["data"]["me"]
+
+    assert PUBLIC in page.headers["content-security-policy"]
+    assert elsewhere.json()["data"]["signIn"]["errors"] == []
+    assert "set-cookie" not in elsewhere.headers
+    assert "onramp_staff_session=" in here.headers["set-cookie"]
+    assert me_here["email"] == member.email
+    assert me_from_frontend is None
+
+
+async def test_a_staff_replys_email_links_to_the_customers_ticket_page(app_factory: Any) -> None:
+    clock = FrozenClock(START)
+    async with app_factory(clock=clock, jobs=False, frontend_url=None) as app:
+        customer = GraphQLClient(http_client(app))
+        customer.headers = bearer(await sign_up(customer, app, "omar@example.com"))
+        opened = await customer(
+            """mutation($input: SubmitServiceTicketInput!) { submitServiceTicket(input: $input) {
+              ticket { id } errors { code } } }""",
+            {"input": {"subject": "Card refused", "description": "Twice."}},
+        )
+        ticket_id = opened["data"]["submitServiceTicket"]["ticket"]["id"]
+        _, support = await signed_in_member(app, clock, "sam@onramp.example", StaffRole.SUPPORT)
+        replied = await support(
+            """mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) {
+              errors { code } } }""",
+            {"input": {"ticketId": ticket_id, "body": "Please try again."}},
+        )
+        assert replied["data"]["replyToTicket"]["errors"] == []
+        [mail] = [m for m in await outbox(app) if m["kind"] == "service-ticket-reply"]
+        links = re.findall(rf"{re.escape(PUBLIC)}/\S+", mail["body"])
+        async with http_client(app) as client:
+            pages = [await client.get(link.removeprefix(PUBLIC)) for link in links]
+
+    assert links == [f"{PUBLIC}/tickets/{ticket_id}"]
+    assert [page.status_code for page in pages] == [200]
+    assert INDEX_MARK in pages[0].text
 
 
 async def test_config_js_says_where_the_api_is(app_factory: Any) -> None:
@@ -171,19 +317,24 @@ def test_the_page_loads_only_files_that_exist() -> None:
                 # Written by the server (a static host copies config.example.js).
                 found = WEB_APP / "config.example.js"
             assert found.is_file(), f"{script.name}: {target}"
-    app = (WEB_APP / "assets" / "app.js").read_text("utf-8")
-    for module in re.findall(r'\[/\^.*?/, "(\w+)", (?:true|false), (?:true|false)\]', app):
-        assert (WEB_APP / "assets" / "screens" / f"{module}.js").is_file(), module
+    # Each route's screen module: the customer app's in screens/, the console's in staff/.
+    for app, folder, fields in (("app.js", "screens", 2), ("staff/app.js", "staff", 1)):
+        source = (WEB_APP / "assets" / app).read_text("utf-8")
+        flags = r", (?:true|false)" * fields
+        modules = re.findall(rf'\[/\^.*?/, "(\w+)"{flags}\]', source)
+        assert len(modules) == source.count("[/^"), app
+        for module in modules:
+            assert (WEB_APP / "assets" / folder / f"{module}.js").is_file(), module
 
 
 def test_every_library_is_pinned_by_its_fetch_script_and_has_its_licence() -> None:
     vendor = WEB_APP / "assets" / "vendor"
     script = (vendor / "fetch-assets.sh").read_text("utf-8")
     fetched = re.findall(r"^fetch (\S+@\d[\w.]*) (.+)$", script, flags=re.MULTILINE)
-    assert {spec.rsplit("@", 1)[0] for spec, _ in fetched} == {"graphql-ws", "marked"}
+    assert {spec.rsplit("@", 1)[0] for spec, _ in fetched} == {"graphql-ws", "marked", "uqr"}
     written = {name for _, pairs in fetched for name in pairs.split()[1::2]}
     assert written == {p.name for p in vendor.iterdir() if p.name != "fetch-assets.sh"}
-    for library in ("graphql-ws", "marked"):
+    for library in ("graphql-ws", "marked", "uqr"):
         assert "Permission is hereby granted" in (vendor / f"{library}.LICENSE.md").read_text()
 
 

@@ -317,5 +317,25 @@ def page(
         context.close()
 
 
+@pytest.fixture
+def other_page(browser: Any, watch: Watch) -> Iterator[Any]:
+    """Opens the browser of another person (a profile of its own: no cookies shared), watched
+    like `page`: `other_page(width, height)`."""
+    contexts: list[Any] = []
+
+    def open_page(width: int = 1280, height: int = 900) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+        context.set_default_timeout(10_000)
+        watch_context(context, watch)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def pretty(data: object) -> str:
     return json.dumps(data, indent=2, sort_keys=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from datetime import date
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, Server, Shots
@@ -169,3 +171,69 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def card_via_api(server: Server, token: str, number: str, holder: str = "Jonas Beispiel") -> Any:
+    """Binds a card as another frontend would: the gateway's tokenizer, `bindCard`, the bank
+    page approved; returns the attempt once it has ended (SUCCEEDED or FAILED)."""
+    gateway = server.graphql("{ paymentGateway { tokenizationUrl publishableKey } }")
+    gateway = gateway["paymentGateway"]
+    tokenized = httpx.post(
+        gateway["tokenizationUrl"],
+        json={
+            "number": number.replace(" ", ""),
+            "expMonth": 12,
+            "expYear": date.today().year + 3,
+            "cvc": "123",
+            "holderName": holder,
+        },
+        headers={"authorization": f"Bearer {gateway['publishableKey']}"},
+        timeout=10,
+    )
+    assert tokenized.status_code == 200, tokenized.text
+    bound = server.graphql(
+        f"""mutation($input: BindCardInput!) {{ bindCard(input: $input) {{
+          attempt {{ id nextAction {{ redirectUrl }} }} {ERRORS} }} }}""",
+        {
+            "input": {
+                "paymentMethodToken": tokenized.json()["id"],
+                "acceptServiceTerms": True,
+                "returnUrl": f"{server.url}/cards",
+                "idempotencyKey": uuid.uuid4().hex,
+            }
+        },
+        token,
+    )["bindCard"]
+    assert bound["errors"] == [], bound
+    answered = httpx.post(
+        bound["attempt"]["nextAction"]["redirectUrl"], data={"outcome": "approve"}, timeout=10
+    )
+    assert answered.status_code == 303, answered.text
+    query = """query($id: ID!) { node(id: $id) { ... on CardBindingAttempt {
+      id status depositStatus result card { id } } } }"""
+
+    def ended() -> Any:
+        attempt = server.graphql(query, {"id": bound["attempt"]["id"]}, token)["node"]
+        return attempt if attempt["status"] in ("SUCCEEDED", "FAILED") else None
+
+    return wait_for(ended, f"the binding of {number}")
+
+
+def ticket_via_api(
+    server: Server, token: str, subject: str, description: str, attempt_id: str | None = None
+) -> Any:
+    """Opens a service ticket as another frontend would; returns {id, number}."""
+    opened = server.graphql(
+        f"""mutation($input: SubmitServiceTicketInput!) {{ submitServiceTicket(input: $input) {{
+          ticket {{ id number }} {ERRORS} }} }}""",
+        {
+            "input": {
+                "subject": subject,
+                "description": description,
+                "cardBindingAttemptId": attempt_id,
+            }
+        },
+        token,
+    )["submitServiceTicket"]
+    assert opened["errors"] == [], opened
+    return opened["ticket"]

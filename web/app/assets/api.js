@@ -1,9 +1,9 @@
-// Talking to Onramp's GraphQL API: POST with a JSON body and the session cookie, and
+// Talking to Onramp's GraphQL APIs: POST with a JSON body and the session cookie, and
 // subscriptions over graphql-transport-ws (the graphql-ws client, loaded as window.graphqlWs).
+// Customers' endpoint is /graphql; the staff console's is /staff/graphql (`client`).
 import config from "../config.js";
 
-const endpoint = new URL("/graphql", config.apiUrl).href;
-const socketUrl = endpoint.replace(/^http/, "ws");
+const socketUrl = new URL("/graphql", config.apiUrl).href.replace(/^http/, "ws");
 
 export class ApiError extends Error {
   constructor(message, code, requestId) {
@@ -15,13 +15,22 @@ export class ApiError extends Error {
 
 export const ERRORS = "errors { field code message retryAfter }";
 
-export async function gql(query, variables = {}) {
+/** A function that runs an operation at `path` of the API and answers its `data`. */
+export function client(path) {
+  const url = new URL(path, config.apiUrl).href;
+  return (query, variables = {}) => post(url, query, variables);
+}
+
+export const gql = client("/graphql");
+
+async function post(url, query, variables) {
   let response;
   try {
-    response = await fetch(endpoint, {
+    response = await fetch(url, {
       method: "POST",
-      // The session cookie (HttpOnly, SameSite=Lax) is the credential; the token in a
-      // sign-in's body is ignored, as the contract asks of a same-site browser frontend.
+      // The session cookie (HttpOnly, SameSite=Lax; staff have their own) is the credential;
+      // the token in a sign-in's body is ignored, as the contract asks of a same-site browser
+      // frontend.
       credentials: "include",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query, variables }),
@@ -42,20 +51,20 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-let client = null;
+let socketClient = null;
 
 function socket() {
-  if (!client) {
+  if (!socketClient) {
     // The upgrade request carries the session cookie; the server checks it at every subscribe.
-    client = window.graphqlWs.createClient({ url: socketUrl, lazy: true, retryAttempts: 5 });
+    socketClient = window.graphqlWs.createClient({ url: socketUrl, lazy: true, retryAttempts: 5 });
   }
-  return client;
+  return socketClient;
 }
 
 export function resetSocket() {
   // After signing in or out the next subscription opens a socket with the new cookie.
-  client?.dispose();
-  client = null;
+  socketClient?.dispose();
+  socketClient = null;
 }
 
 /** Calls onData with each message; resolves when the server completes the subscription. */

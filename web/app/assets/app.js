@@ -1,8 +1,10 @@
-// The reference frontend: a router over the routes Onramp's links name, the header, the
-// progress bar of the six steps, and the screens (one module per step or page).
+// The reference frontend: the routes Onramp's links name, the header, the progress bar of
+// the six steps, and the screens (one module per step or page), run by the shell. Paths under
+// /staff start the staff console (staff/app.js) instead, in the same page.
 import config from "../config.js";
 import { ApiError, ERRORS, gql, resetSocket } from "./api.js";
-import { h, replace } from "./dom.js";
+import { h, navList, replace } from "./dom.js";
+import { isAppPath, navigate, setFlash, start } from "./shell.js";
 
 const STEP_LABELS = {
   REGISTER: "Register",
@@ -45,27 +47,7 @@ const ME = `{ me { id kind email createdAt cloudServicesEnabled
   onboarding { steps { key status required blockedReason } nextStep blocked
     cloudServicesEnabled canSubscribeToServices continueUrl } } }`;
 
-let flash = null;
-let rendering = 0;
-
-/** A notice shown once, on the next screen drawn. */
-export function setFlash(text, kind = "success") {
-  flash = { text, kind };
-}
-
-export function isAppPath(pathname) {
-  return ROUTES.some(([pattern]) => pattern.test(pathname));
-}
-
-export function navigate(target, { replace: replaceEntry = false } = {}) {
-  const url = new URL(target, location.href);
-  if (url.origin !== location.origin || !isAppPath(url.pathname)) {
-    location.assign(url.href);
-    return;
-  }
-  history[replaceEntry ? "replaceState" : "pushState"]({}, "", url.pathname + url.search + url.hash);
-  render();
-}
+export { navigate, setFlash } from "./shell.js";
 
 /** Where a person carries on: a safe `next` of ours, else their next step, else the overview. */
 export function resumePath(onboarding, next) {
@@ -93,23 +75,12 @@ async function signOut() {
 
 function drawNav(me) {
   const nav = document.getElementById("nav");
-  const link = (href, text) => h("li", {}, h("a", { href, "aria-current": location.pathname === href ? "page" : null }, text));
   if (!me) {
-    replace(nav, h("ul", {}, link("/sign-in", "Sign in"), link("/register", "Create account")));
+    replace(nav, navList(["/sign-in", "Sign in"], ["/register", "Create account"]));
     return;
   }
-  replace(
-    nav,
-    h(
-      "ul",
-      {},
-      link("/", "Progress"),
-      link("/cards", "Cards"),
-      link("/bills", "Bills"),
-      link("/tickets", "Tickets"),
-      h("li", {}, h("button", { type: "button", onclick: () => signOut().catch((e) => alert(e.message)) }, `Sign out (${me.email})`)),
-    ),
-  );
+  const signOutButton = h("button", { type: "button", onclick: () => signOut().catch((e) => alert(e.message)) }, `Sign out (${me.email})`);
+  replace(nav, navList(["/", "Progress"], ["/cards", "Cards"], ["/bills", "Bills"], ["/tickets", "Tickets"], signOutButton));
 }
 
 function drawDev() {
@@ -157,68 +128,25 @@ async function loadMe() {
   return (await gql(ME)).me;
 }
 
-export async function render() {
-  const ticket = ++rendering;
-  document.body.dataset.screen = "loading";
-  const main = document.getElementById("main");
-  const path = location.pathname;
-  const query = new URLSearchParams(location.search);
-  const route = ROUTES.find(([pattern]) => pattern.test(path));
-  if (!route) {
-    replace(main, h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "/" }, "Go to the start")));
-    return;
-  }
-  const [pattern, name, needsSession, showProgress] = route;
-  const params = path.match(pattern).slice(1).map(decodeURIComponent);
-  let me = null;
-  try {
-    me = await loadMe();
-  } catch (error) {
-    if (ticket !== rendering) return;
-    replace(main, h("h1", {}, "Onramp cannot be reached"), h("div", { class: "notice error", role: "alert" }, error.message));
-    return;
-  }
-  if (ticket !== rendering) return;
-  if (needsSession && !me) {
-    setFlash("Sign in to carry on.", "warning");
-    navigate(`/sign-in?next=${encodeURIComponent(path + location.search)}`, { replace: true });
-    return;
-  }
-  drawNav(me);
-  drawProgress(me, showProgress);
-  const module = await import(`./screens/${name}.js`);
-  if (ticket !== rendering) return;
-  main.replaceChildren();
-  if (flash) {
-    main.append(h("div", { class: `notice ${flash.kind}`, role: "status" }, flash.text));
-    flash = null;
-  }
-  const screen = h("div", { class: "screen" });
-  main.append(screen);
-  try {
-    await module.default({ main: screen, params, query, me, path, refresh: render });
-  } catch (error) {
-    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
-      navigate(`/sign-in?next=${encodeURIComponent(path)}`, { replace: true });
-      return;
-    }
-    screen.append(h("div", { class: "notice error", role: "alert" }, error.message));
-  }
-  const heading = screen.querySelector("h1");
-  document.title = heading ? `${heading.textContent} · Onramp` : "Onramp";
-  if (ticket === rendering && document.activeElement === document.body) main.focus({ preventScroll: true });
-  document.body.dataset.screen = name;
+/** The staff console's routes: its own app, served in this same page. */
+export function isStaffPath(pathname) {
+  return pathname === "/staff" || pathname.startsWith("/staff/");
 }
 
-document.addEventListener("click", (event) => {
-  const link = event.target.closest("a[href]");
-  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || link.target) return;
-  const url = new URL(link.href, location.href);
-  if (url.origin !== location.origin || !isAppPath(url.pathname)) return;
-  event.preventDefault();
-  navigate(url.pathname + url.search + url.hash);
-});
-window.addEventListener("popstate", () => render());
-
-drawDev();
-render();
+if (isStaffPath(location.pathname)) {
+  import("./staff/app.js");
+} else {
+  drawDev();
+  start({
+    routes: ROUTES,
+    load: (name) => import(`./screens/${name}.js`),
+    loadMe,
+    signIn: "/sign-in",
+    home: "/",
+    title: "Onramp",
+    drawHeader: (me, route) => {
+      drawNav(me);
+      drawProgress(me, route[3]);
+    },
+  });
+}

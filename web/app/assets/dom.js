@@ -61,3 +61,44 @@ export function randomKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+function nothingIfEmpty(value) {
+  return value === "" ? null : value;
+}
+
+/**
+ * A table that stacks into labelled cards on a phone: `columns` are [heading, cell(row)]
+ * (a cell is text, a node or a list of them), `rowAttrs(row)` the attributes of each row.
+ */
+export function table(attrs, columns, rows, rowAttrs = () => ({})) {
+  return h(
+    "table",
+    { class: "stack", ...attrs },
+    h("thead", {}, h("tr", {}, columns.map(([title]) => h("th", { scope: "col" }, title)))),
+    h(
+      "tbody",
+      {},
+      rows.map((row) =>
+        h(
+          "tr",
+          rowAttrs(row),
+          // An empty cell stays empty (no text node), so a phone can leave it out.
+          columns.map(([title, cell]) => h("td", { "data-label": title }, nothingIfEmpty(cell(row)))),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A list of links for a header's <nav>, the current page marked; other items as given. */
+export function navList(...items) {
+  return h(
+    "ul",
+    {},
+    items.filter(Boolean).map((item) => {
+      if (!Array.isArray(item)) return h("li", {}, item);
+      const [href, text] = item;
+      return h("li", {}, h("a", { href, "aria-current": location.pathname === href ? "page" : null }, text));
+    }),
+  );
+}

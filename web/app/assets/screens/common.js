@@ -6,6 +6,7 @@ import { accepted, clearErrors, field, form, showErrors } from "../forms.js";
 
 export const REGIONS = `regions { code name callingCode currency taxRatePercent governingLaw
   cloudEnableKinds verificationDeposit { amount currency } }`;
+export const KIND_NAMES = { HUAWEI_ID: "HUAWEI ID", HUAWEI_CLOUD: "HUAWEI CLOUD account" };
 export const POLICY = "passwordPolicy { minLength maxLength requiresLetter requiresDigit allowsSpaces }";
 
 export function regionOptions(regions, { withCallingCode = false, placeholder = null } = {}) {

@@ -3,11 +3,10 @@
 import { gql } from "../api.js";
 import { STEP_PATHS } from "../app.js";
 import { h, when } from "../dom.js";
-import { heading } from "./common.js";
+import { KIND_NAMES, heading } from "./common.js";
 import register from "./register.js";
 
 const MESSAGES = "{ me { messages { id title body link createdAt readAt } } }";
-const KIND_NAMES = { HUAWEI_ID: "HUAWEI ID", HUAWEI_CLOUD: "HUAWEI CLOUD account" };
 
 export default async function home(context) {
   const { main, me } = context;

@@ -3,13 +3,12 @@ import { ERRORS, gql } from "../api.js";
 import { navigate, resumePath, signedIn } from "../app.js";
 import { h, replace } from "../dom.js";
 import { accepted, field, form, radios } from "../forms.js";
-import { POLICY, REGIONS, codeSender, guessRegion, heading, outboxHint, passwordField, regionOptions } from "./common.js";
+import { KIND_NAMES, POLICY, REGIONS, codeSender, guessRegion, heading, outboxHint, passwordField, regionOptions } from "./common.js";
 
 const KINDS = [
   { value: "HUAWEI_ID", label: "HUAWEI ID: one identity across the provider's services" },
   { value: "HUAWEI_CLOUD", label: "HUAWEI CLOUD account: for cloud services only" },
 ];
-const KIND_NAMES = { HUAWEI_ID: "HUAWEI ID", HUAWEI_CLOUD: "HUAWEI CLOUD account" };
 
 const SEND_CODE = `mutation($input: SendRegistrationCodeInput!) {
   sendRegistrationCode(input: $input) { expiresAt resendAvailableAt ${ERRORS} } }`;

@@ -3,15 +3,12 @@ import { ERRORS, gql } from "../api.js";
 import { navigate, resumePath, signedIn } from "../app.js";
 import { h } from "../dom.js";
 import { accepted, field, form } from "../forms.js";
-import { heading } from "./common.js";
+import { KIND_NAMES, heading } from "./common.js";
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) {
   account { id onboarding { continueUrl nextStep } } ${ERRORS} } }`;
 
-export const KIND_OPTIONS = [
-  { value: "HUAWEI_ID", label: "HUAWEI ID" },
-  { value: "HUAWEI_CLOUD", label: "HUAWEI CLOUD account" },
-];
+export const KIND_OPTIONS = Object.entries(KIND_NAMES).map(([value, label]) => ({ value, label }));
 
 export default async function signIn({ main, me, query }) {
   const next = query.get("next");

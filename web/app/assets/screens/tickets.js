@@ -1,11 +1,10 @@
-// /tickets: the person's service tickets, and a form to open one (about an attempt, if named).
+// /tickets: the person's service tickets (status, last change), and a form to open one (about an attempt, if named).
 import { gql } from "../api.js";
 import { navigate } from "../app.js";
-import { h, when, words } from "../dom.js";
+import { h, table, when, words } from "../dom.js";
 import { heading, ticketForm } from "./common.js";
 
-const TICKETS = `{ me { serviceTickets { id number subject status createdAt
-  cardBindingAttempt { id maskedNumber } } } }`;
+const TICKETS = `{ me { serviceTickets { id number subject status createdAt updatedAt } } }`;
 const ATTEMPT = `query($id: ID!) { node(id: $id) { ... on CardBindingAttempt {
   id brand last4 maskedNumber status result } } }`;
 
@@ -18,24 +17,17 @@ export default async function tickets({ main, query }) {
     main.append(h("p", {}, "You have no service tickets."));
   } else {
     main.append(
-      h(
-        "table",
-        { class: "stack" },
-        h("thead", {}, h("tr", {}, ["Ticket", "Subject", "Status", "Opened"].map((t) => h("th", { scope: "col" }, t)))),
-        h(
-          "tbody",
-          {},
-          me.serviceTickets.map((ticket) =>
-            h(
-              "tr",
-              {},
-              h("td", { "data-label": "Ticket" }, h("a", { href: `/tickets/${encodeURIComponent(ticket.id)}` }, ticket.number)),
-              h("td", { "data-label": "Subject" }, ticket.subject),
-              h("td", { "data-label": "Status" }, h("span", { class: `badge ${ticket.status}` }, words(ticket.status))),
-              h("td", { "data-label": "Opened" }, when(ticket.createdAt)),
-            ),
-          ),
-        ),
+      table(
+        { "aria-label": "Your service tickets" },
+        [
+          ["Ticket", (t) => h("a", { href: `/tickets/${encodeURIComponent(t.id)}` }, t.number)],
+          ["Subject", (t) => t.subject],
+          ["Status", (t) => h("span", { class: `badge ${t.status}` }, words(t.status))],
+          ["Opened", (t) => when(t.createdAt)],
+          ["Updated", (t) => when(t.updatedAt)],
+        ],
+        me.serviceTickets,
+        (t) => ({ dataset: { ticket: t.number } }),
       ),
     );
   }

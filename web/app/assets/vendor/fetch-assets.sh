@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the reference frontend's libraries again from the npm registry, with their
-# licences: the graphql-ws client (its UMD build, for subscriptions) and marked (its ES
-# module, to show agreements written in Markdown). Pinned; bump a version here, run this,
-# and commit what it wrote. Run from anywhere; writes into the folder of this script.
+# licences: the graphql-ws client (its UMD build, for subscriptions), marked (its ES module,
+# to show agreements written in Markdown) and uqr (its ES module: the staff console draws a
+# new member's second factor as a QR code). Pinned; bump a version here, run this, and
+# commit what it wrote. Run from anywhere; writes into the folder of this script.
 # Needs npm.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,4 +24,5 @@ fetch() {  # package@version, then pairs of (path inside the package, file name 
 }
 fetch graphql-ws@6.4.2 umd/graphql-ws.min.js graphql-ws.min.js LICENSE.md graphql-ws.LICENSE.md
 fetch marked@18.2.1 lib/marked.esm.js marked.esm.js LICENSE marked.LICENSE.md
+fetch uqr@0.1.3 dist/index.mjs uqr.esm.js LICENSE uqr.LICENSE.md
 echo "Frontend libraries written to $here"
