@@ -57,9 +57,9 @@ format: $(STAMP)
 I18N := services/i18n
 i18n: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
-		--keyword tr --keyword trn:1,2 --add-comments TRANSLATORS: --add-location file \
+		--keyword tr --keyword trn:1,2 --keyword t --add-comments TRANSLATORS: --add-location file \
 		--sort-output --project Onramp --copyright-holder Onramp --width 100 \
-		--output-file $(I18N)/messages.pot api gateways resolvers services
+		--output-file $(I18N)/messages.pot api gateways resolvers services web/app/assets
 	for po in $(I18N)/catalogues/*.po; do \
 		$(BIN)/pybabel update --input-file $(I18N)/messages.pot --output-file $$po \
 			--locale $$(basename $$po .po) --ignore-obsolete --width 100 || exit 1; \

@@ -18,11 +18,12 @@ from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.settings import Settings
+from services.i18n.catalogues import page_words
 
 WEB_APP = Path(__file__).resolve().parent.parent / "web" / "app"
 ASSETS_PATH = "/assets"
@@ -138,9 +139,18 @@ def frontend_routes(settings: Settings) -> list[BaseRoute]:
             headers={"cache-control": "no-cache", "x-content-type-options": "nosniff"},
         )
 
+    async def words(request: Request) -> Response:
+        languages = request.app.state.services.languages
+        code = languages.find(request.path_params["locale"])
+        if code is None:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        return JSONResponse(page_words(code), headers={"cache-control": "no-cache"})
+
     return [
         *(Route(path, page, methods=["GET"]) for path in PAGE_PATHS),
         *(Route(path, staff_page, methods=["GET"]) for path in STAFF_PAGE_PATHS),
         Route("/config.js", config, methods=["GET"]),
+        # The page's own words in a language (services/i18n: the same catalogues as the API's).
+        Route("/i18n/{locale}.json", words, methods=["GET"]),
         Mount(ASSETS_PATH, app=StaticFiles(directory=WEB_APP / "assets"), name="frontend-assets"),
     ]

@@ -271,3 +271,19 @@ async def test_background_work_writes_in_the_accounts_language(app_factory) -> N
         emails["card-bound"]["subject"]
         == "Ihre Karte ist in Ihrem Konto bei Onramp Cloud hinterlegt"
     )
+
+
+async def test_the_frontend_gets_its_own_words_in_each_language(app_factory) -> None:
+    async with app_factory(pseudo_locale=True) as app, http_client(app) as client:
+        german = (await client.get("/i18n/de.json")).json()
+        arabic = (await client.get("/i18n/AR.json")).json()
+        english = (await client.get("/i18n/en.json")).json()
+        pseudo = (await client.get("/i18n/en-XA.json")).json()
+        unknown = await client.get("/i18n/pt.json")
+    assert german["Sign in"] == "Anmelden"
+    assert arabic["Sign in"] == "تسجيل الدخول"
+    assert set(german) == set(arabic) == set(pseudo)  # every word the page has, translated
+    assert "There is no such bill." not in german  # the API's sentences stay with the API
+    assert english == {}  # the page's words are English already
+    assert pseudo["Sign in"].startswith("⟦")
+    assert unknown.status_code == 404

@@ -15,6 +15,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from io import BytesIO
 
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -64,6 +65,43 @@ class PseudoTranslations(NullTranslations):
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return pseudo(msgid1 if n == 1 else msgid2)
+
+
+# The reference frontend's own words are messages of the same catalogues, extracted from
+# its scripts under this folder.
+PAGE_SOURCES = "web/app/"
+
+
+def _catalog(source: Traversable, locale: str | None = None) -> Catalog | None:
+    if not source.is_file():
+        return None
+    with source.open("rb") as po:
+        return read_po(po, locale=locale)
+
+
+@cache
+def page_words(locale: str) -> dict[str, str]:
+    """The frontend's words in `locale`: each English text it shows and its translation
+    (none for English, whose texts are the ids; fuzzy or empty ones are left out)."""
+    if locale == DEFAULT:
+        return {}
+    template = _catalog(resources.files("services.i18n").joinpath("messages.pot"))
+    if locale == PSEUDO:
+        messages = list(template) if template else []
+        return {m.id: pseudo(m.id) for m in messages if _on_page(m) and isinstance(m.id, str)}
+    catalog = _catalog(catalogue_files().joinpath(f"{babel_code(locale)}.po"), babel_code(locale))
+    if catalog is None:
+        return {}
+    return {
+        m.id: m.string
+        for m in catalog
+        if _on_page(m) and isinstance(m.id, str) and isinstance(m.string, str) and m.string
+        if not m.fuzzy
+    }
+
+
+def _on_page(message: Message) -> bool:
+    return bool(message.id) and any(path.startswith(PAGE_SOURCES) for path, _ in message.locations)
 
 
 @cache

@@ -105,7 +105,7 @@ def test_region_to_bound_card_and_paid_bill(page: Page, server: Server, shots: S
                "--description", "Elastic Cloud Server, 100 hours")  # fmt: skip
     page.get_by_role("link", name="Bills", exact=True).click()
     screen(page, "bills")
-    expect(page.locator("#outstanding")).to_have_text("14.88 EUR")  # 12.50 + 19 % tax
+    expect(page.locator("#outstanding")).to_have_text("€14.88")  # 12.50 + 19 % tax, in English
     shots(page, "bills")
     page.locator("tbody a").first.click()
     screen(page, "bill")

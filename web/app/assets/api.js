@@ -2,6 +2,7 @@
 // subscriptions over graphql-transport-ws (the graphql-ws client, loaded as window.graphqlWs).
 // Customers' endpoint is /graphql; the staff console's is /staff/graphql (`client`).
 import config from "../config.js";
+import { locale, t } from "./i18n.js";
 
 const socketUrl = new URL("/graphql", config.apiUrl).href.replace(/^http/, "ws");
 
@@ -32,17 +33,19 @@ async function post(url, query, variables) {
       // the token in a sign-in's body is ignored, as the contract asks of a same-site browser
       // frontend.
       credentials: "include",
-      headers: { "content-type": "application/json" },
+      // The page's language: Onramp answers a signed-out request in it (signed in, the
+      // account's own, which the page speaks too).
+      headers: { "content-type": "application/json", "accept-language": locale() },
       body: JSON.stringify({ query, variables }),
     });
   } catch {
-    throw new ApiError("The server cannot be reached. Check your connection and try again.", "NETWORK");
+    throw new ApiError(t("The server cannot be reached. Check your connection and try again."), "NETWORK");
   }
   let body;
   try {
     body = await response.json();
   } catch {
-    throw new ApiError(`The server answered ${response.status} without JSON.`, "BAD_RESPONSE");
+    throw new ApiError(t("The server answered {status} without JSON.", { status: response.status }), "BAD_RESPONSE");
   }
   if (body.errors?.length) {
     const [first] = body.errors;
@@ -82,7 +85,7 @@ export function subscribe(query, variables, onData) {
             onData(message.data);
           }
         },
-        error: (error) => reject(error instanceof Error ? error : new ApiError("The live connection closed.", "SOCKET")),
+        error: (error) => reject(error instanceof Error ? error : new ApiError(t("The live connection closed."), "SOCKET")),
         complete: resolve,
       },
     );

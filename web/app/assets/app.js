@@ -4,15 +4,16 @@
 import config from "../config.js";
 import { ApiError, ERRORS, gql, resetSocket } from "./api.js";
 import { h, navList, replace } from "./dom.js";
-import { isAppPath, navigate, setFlash, start } from "./shell.js";
+import { locale, preferred, remember, t, use } from "./i18n.js";
+import { isAppPath, navigate, render, setFlash, start } from "./shell.js";
 
 const STEP_LABELS = {
-  REGISTER: "Register",
-  SECURITY_PHONE: "Security phone",
-  ENABLE_CLOUD: "Enable cloud services",
-  MOBILE_NUMBER: "Mobile number",
-  ACCOUNT_DETAILS: "Account details",
-  PAYMENT_METHOD: "Payment method",
+  REGISTER: () => t("Register"),
+  SECURITY_PHONE: () => t("Security phone"),
+  ENABLE_CLOUD: () => t("Enable cloud services"),
+  MOBILE_NUMBER: () => t("Mobile number"),
+  ACCOUNT_DETAILS: () => t("Account details"),
+  PAYMENT_METHOD: () => t("Payment method"),
 };
 export const STEP_PATHS = {
   REGISTER: "/register",
@@ -42,7 +43,7 @@ const ROUTES = [
   [/^\/legal\/([^/]+)\/([^/]+)$/, "legal", false, false],
 ];
 
-const ME = `{ me { id kind email createdAt cloudServicesEnabled
+const ME = `{ locales { code name direction } me { id kind email locale createdAt cloudServicesEnabled
   region { code name callingCode currency verificationDeposit { amount currency } cloudEnableKinds }
   onboarding { steps { key status required blockedReason } nextStep blocked
     cloudServicesEnabled canSubscribeToServices continueUrl } } }`;
@@ -69,18 +70,42 @@ async function signOut() {
   const data = await gql(`mutation { logout { ${ERRORS} } }`);
   resetSocket();
   if (data.logout.errors.length) throw new ApiError(data.logout.errors[0].message, data.logout.errors[0].code);
-  setFlash("You are signed out.");
+  setFlash(t("You are signed out."));
   navigate("/sign-in");
+}
+
+const SET_LOCALE = `mutation($input: SetLocaleInput!) { setLocale(input: $input) { ${ERRORS} } }`;
+
+/** The language menu: signed in, it changes the account's language (its emails too). */
+function languageSwitcher(me) {
+  const choose = async (code) => {
+    if (me) {
+      const { setLocale } = await gql(SET_LOCALE, { input: { locale: code } });
+      if (setLocale.errors.length) throw new ApiError(setLocale.errors[0].message, setLocale.errors[0].code);
+    } else {
+      remember(code);
+    }
+    await render();
+  };
+  const select = h(
+    "select",
+    { id: "language", "aria-label": t("Language"), onchange: (event) => choose(event.target.value).catch((e) => alert(e.message)) },
+    offered.map((item) => h("option", { value: item.code, lang: item.code, selected: item.code === locale() }, item.name)),
+  );
+  return h("span", { class: "language" }, select);
 }
 
 function drawNav(me) {
   const nav = document.getElementById("nav");
   if (!me) {
-    replace(nav, navList(["/sign-in", "Sign in"], ["/register", "Create account"]));
+    replace(nav, navList(["/sign-in", t("Sign in")], ["/register", t("Create account")], languageSwitcher(me)));
     return;
   }
-  const signOutButton = h("button", { type: "button", onclick: () => signOut().catch((e) => alert(e.message)) }, `Sign out (${me.email})`);
-  replace(nav, navList(["/", "Progress"], ["/cards", "Cards"], ["/bills", "Bills"], ["/tickets", "Tickets"], signOutButton));
+  const signOutButton = h("button", { type: "button", onclick: () => signOut().catch((e) => alert(e.message)) }, t("Sign out ({email})", { email: me.email }));
+  replace(
+    nav,
+    navList(["/", t("Progress")], ["/cards", t("Cards")], ["/bills", t("Bills")], ["/tickets", t("Tickets")], signOutButton, languageSwitcher(me)),
+  );
 }
 
 function drawDev() {
@@ -89,9 +114,9 @@ function drawDev() {
   dev.hidden = false;
   replace(
     dev,
-    "Development: emails and SMS (with their codes) are kept in the ",
-    h("a", { href: config.outboxUrl, target: "_blank", rel: "noopener" }, "outbox (opens in a new tab)"),
-    ".",
+    t("Development: emails and SMS (with their codes) are kept in the outbox."),
+    " ",
+    h("a", { href: config.outboxUrl, target: "_blank", rel: "noopener" }, t("Open the outbox (in a new tab)")),
   );
 }
 
@@ -103,8 +128,10 @@ function drawProgress(me, show) {
   }
   const current = STEP_OF_PATH[location.pathname] ?? (location.pathname === "/" ? null : undefined);
   const steps = me.onboarding.steps.map((step) => {
-    const label = STEP_LABELS[step.key] ?? step.key;
-    const state = { COMPLETED: "done", SKIPPED: "skipped", PENDING: step.required ? "to do" : "optional", BLOCKED: "blocked" }[step.status] ?? step.status.toLowerCase();
+    const label = STEP_LABELS[step.key]?.() ?? step.key;
+    const state =
+      { COMPLETED: t("done"), SKIPPED: t("skipped"), PENDING: step.required ? t("to do") : t("optional"), BLOCKED: t("blocked") }[step.status] ??
+      step.status.toLowerCase();
     const reachable = step.key !== "REGISTER" && step.status !== "BLOCKED";
     return h(
       "li",
@@ -118,14 +145,24 @@ function drawProgress(me, show) {
     target,
     h(
       "nav",
-      { class: "progress", "aria-label": `Sign-up progress: ${done} of ${steps.length} steps done` },
+      { class: "progress", "aria-label": t("Sign-up progress: {done} of {total} steps done", { done, total: steps.length }) },
       h("ol", {}, steps),
     ),
   );
 }
 
+let offered = [];
+
+/** The signed-in account (or null), with the page set to speak its language (signed out, the
+ * one chosen here or the browser's). Onramp answers a signed-in request in the account's
+ * language whatever the page asks, so `me` needs no second look. */
 async function loadMe() {
-  return (await gql(ME)).me;
+  const { locales, me } = await gql(ME);
+  offered = locales;
+  const code = me?.locale ?? preferred(locales);
+  const chosen = locales.find((item) => item.code === code) ?? locales[0];
+  await use(chosen.code, chosen.direction);
+  return me;
 }
 
 /** The staff console's routes: its own app, served in this same page. */
@@ -136,7 +173,6 @@ export function isStaffPath(pathname) {
 if (isStaffPath(location.pathname)) {
   import("./staff/app.js");
 } else {
-  drawDev();
   start({
     routes: ROUTES,
     load: (name) => import(`./screens/${name}.js`),
@@ -145,6 +181,7 @@ if (isStaffPath(location.pathname)) {
     home: "/",
     title: "Onramp",
     drawHeader: (me, route) => {
+      drawDev(); // in the page's language, once it is known
       drawNav(me);
       drawProgress(me, route[3]);
     },

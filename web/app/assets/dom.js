@@ -1,4 +1,5 @@
 // Building the page from data: text always goes in as text nodes, never as HTML.
+import { formatLocale } from "./i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -34,19 +35,21 @@ export function replace(target, ...children) {
   return target;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
-
+// Dates and money as the page's language writes them (the browser's CLDR data, through Intl).
 export function when(iso) {
-  return iso ? dateTime.format(new Date(iso)) : "—";
+  return iso ? new Intl.DateTimeFormat(formatLocale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "—";
 }
 
 export function day(isoDate) {
-  return isoDate ? dateOnly.format(new Date(`${isoDate}T00:00:00Z`)) : "—";
+  return isoDate ? new Intl.DateTimeFormat(formatLocale(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`)) : "—";
 }
 
 export function money(value) {
-  return value ? `${value.amount} ${value.currency}` : "—";
+  if (!value) return "—";
+  // The currency's own minor digits, as the amount has them (JPY none, KWD three).
+  const digits = value.amount.split(".")[1]?.length ?? 0;
+  const style = { style: "currency", currency: value.currency, minimumFractionDigits: digits, maximumFractionDigits: digits };
+  return new Intl.NumberFormat(formatLocale(), style).format(Number(value.amount));
 }
 
 export function words(enumValue) {

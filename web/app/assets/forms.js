@@ -1,6 +1,7 @@
 // Accessible forms: every control has a label; each UserError shows next to the field its
 // `field` names (aria-invalid, aria-describedby), the rest in an alert above the button.
 import { h, replace } from "./dom.js";
+import { formatLocale, t } from "./i18n.js";
 
 let counter = 0;
 
@@ -133,9 +134,11 @@ export function describe(error) {
   if (error.code === "RATE_LIMITED" && error.retryAfter) {
     const at = new Date(error.retryAfter);
     const seconds = Math.max(1, Math.ceil((at.getTime() - Date.now()) / 1000));
-    const clock = at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    const wait = seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
-    return `${error.message} Try again at ${clock} (in ${wait}).`;
+    const clock = at.toLocaleTimeString(formatLocale(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const unit = seconds >= 120 ? "minute" : "second";
+    const wait = new Intl.NumberFormat(formatLocale(), { style: "unit", unit, unitDisplay: "long" }).format(unit === "minute" ? Math.ceil(seconds / 60) : seconds);
+    const again = t("Try again at {time} (in {wait}).", { time: clock, wait });
+    return `${error.message} ${again}`;
   }
   return error.message;
 }

@@ -4,6 +4,7 @@
 // session or it ended. Each app calls `start` once with its own routes and header.
 import { ApiError } from "./api.js";
 import { h, replace } from "./dom.js";
+import { t } from "./i18n.js";
 
 let app = null;
 let flash = null;
@@ -29,7 +30,7 @@ export function navigate(target, { replace: replaceEntry = false } = {}) {
 }
 
 /** To sign-in, coming back here afterwards: no session, or the server says it has ended. */
-export function toSignIn(text = "Sign in to carry on.") {
+export function toSignIn(text = t("Sign in to carry on.")) {
   if (location.pathname === app.signIn) return;
   setFlash(text, "warning");
   navigate(`${app.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
@@ -43,7 +44,7 @@ export async function render() {
   const query = new URLSearchParams(location.search);
   const route = app.routes.find(([pattern]) => pattern.test(path));
   if (!route) {
-    replace(main, h("h1", {}, "Page not found"), h("p", {}, h("a", { href: app.home }, "Go to the start")));
+    replace(main, h("h1", {}, t("Page not found")), h("p", {}, h("a", { href: app.home }, t("Go to the start"))));
     return;
   }
   const [pattern, name, needsSession] = route;
@@ -53,7 +54,7 @@ export async function render() {
     me = await app.loadMe();
   } catch (error) {
     if (ticket !== rendering) return;
-    replace(main, h("h1", {}, `${app.title} cannot be reached`), h("div", { class: "notice error", role: "alert" }, error.message));
+    replace(main, h("h1", {}, t("{name} cannot be reached", { name: app.title })), h("div", { class: "notice error", role: "alert" }, error.message));
     return;
   }
   if (ticket !== rendering) return;

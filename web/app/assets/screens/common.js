@@ -3,14 +3,25 @@ import config from "../../config.js";
 import { ERRORS, gql } from "../api.js";
 import { h, replace } from "../dom.js";
 import { accepted, clearErrors, field, form, showErrors } from "../forms.js";
+import { formatLocale, locale, t } from "../i18n.js";
 
 export const REGIONS = `regions { code name callingCode currency taxRatePercent governingLaw
   cloudEnableKinds verificationDeposit { amount currency } }`;
+// The staff console's names (it speaks English).
 export const KIND_NAMES = { HUAWEI_ID: "HUAWEI ID", HUAWEI_CLOUD: "HUAWEI CLOUD account" };
+
+/** An account kind's name in the page's language. */
+export function kindName(kind) {
+  return { HUAWEI_ID: "HUAWEI ID", HUAWEI_CLOUD: t("HUAWEI CLOUD account") }[kind] ?? kind;
+}
+
+export function kindOptions() {
+  return ["HUAWEI_ID", "HUAWEI_CLOUD"].map((value) => ({ value, label: kindName(value) }));
+}
 export const POLICY = "passwordPolicy { minLength maxLength requiresLetter requiresDigit allowsSpaces }";
 
 export function regionOptions(regions, { withCallingCode = false, placeholder = null } = {}) {
-  const sorted = [...regions].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...regions].sort((a, b) => a.name.localeCompare(b.name, locale()));
   const options = sorted.map((r) => ({ value: r.code, label: withCallingCode ? `${r.name} (${r.callingCode})` : r.name }));
   return placeholder ? [{ value: "", label: placeholder }, ...options] : options;
 }
@@ -24,19 +35,19 @@ export function guessRegion(regions) {
 /** A list under a password field, each rule ticked as the person types. */
 export function policyChecklist(policy) {
   const rules = [
-    [`At least ${policy.minLength} characters`, (p) => p.length >= policy.minLength],
-    [`At most ${policy.maxLength} characters`, (p) => p.length <= policy.maxLength],
+    [t("At least {count} characters", { count: policy.minLength }), (p) => p.length >= policy.minLength],
+    [t("At most {count} characters", { count: policy.maxLength }), (p) => p.length <= policy.maxLength],
   ];
-  if (policy.requiresLetter) rules.push(["A letter", (p) => /\p{L}/u.test(p)]);
-  if (policy.requiresDigit) rules.push(["A digit", (p) => /\p{Nd}/u.test(p)]);
-  if (!policy.allowsSpaces) rules.push(["No spaces", (p) => !/\s/.test(p)]);
+  if (policy.requiresLetter) rules.push([t("A letter"), (p) => /\p{L}/u.test(p)]);
+  if (policy.requiresDigit) rules.push([t("A digit"), (p) => /\p{Nd}/u.test(p)]);
+  if (!policy.allowsSpaces) rules.push([t("No spaces"), (p) => !/\s/.test(p)]);
   const items = rules.map(([text]) => h("li", {}, text));
-  const list = h("ul", { class: "policy", "aria-label": "Password rules" }, items);
+  const list = h("ul", { class: "policy", "aria-label": t("Password rules") }, items);
   const update = (password) => {
     rules.forEach(([text, check], index) => {
       const met = check(password);
       items[index].classList.toggle("met", met);
-      items[index].textContent = `${text}${met ? " (met)" : ""}`;
+      items[index].textContent = met ? t("{rule} (met)", { rule: text }) : text;
     });
   };
   update("");
@@ -63,7 +74,7 @@ export function passwordField(name, label, policy) {
 
 export function outboxHint() {
   return config.outboxUrl
-    ? h("p", { class: "hint" }, "Development: read the code in the ", h("a", { href: config.outboxUrl, target: "_blank", rel: "noopener" }, "outbox"), ".")
+    ? h("p", { class: "hint" }, t("Development: the code is in the outbox."), " ", h("a", { href: config.outboxUrl, target: "_blank", rel: "noopener" }, t("Open the outbox")))
     : null;
 }
 
@@ -73,16 +84,16 @@ const SUBMIT_TICKET = `mutation($input: SubmitServiceTicketInput!) { submitServi
 /** Opens a service ticket, about a card-binding attempt when one is given; then shows it. */
 export function ticketForm(navigate, attempt = null) {
   const subject = attempt
-    ? `Card verification failed: ${attempt.brand} ${attempt.maskedNumber ?? `•••• ${attempt.last4}`}`
+    ? t("Card verification failed: {card}", { card: `${attempt.brand} ${attempt.maskedNumber ?? `•••• ${attempt.last4}`}` })
     : "";
   return form(
-    { "aria-label": "Open a service ticket" },
+    { "aria-label": t("Open a service ticket") },
     [
-      attempt ? h("p", {}, "About the attempt: ", h("strong", {}, attempt.result)) : null,
-      field("subject", "Subject", { required: true, value: subject, maxlength: 200 }),
-      field("description", "What happened, and what do you need?", { type: "textarea", required: true, maxlength: 5000 }),
+      attempt ? h("p", {}, t("About the attempt:"), " ", h("strong", {}, attempt.result)) : null,
+      field("subject", t("Subject"), { required: true, value: subject, maxlength: 200 }),
+      field("description", t("What happened, and what do you need?"), { type: "textarea", required: true, maxlength: 5000 }),
     ],
-    "Open service ticket",
+    t("Open service ticket"),
     async (values, element) => {
       const input = { subject: values.subject, description: values.description };
       if (attempt) input.cardBindingAttemptId = attempt.id;
@@ -117,11 +128,12 @@ export function codeSender(element, label, codeSection, { send, sentText, codeFi
       // A refusal of the whole request (a rate limit) is about the address the code goes to.
       const errors = payload.errors.map((error) => ({ ...error, field: error.field ?? destinationField }));
       if (!accepted(element, { errors })) return;
-      const until = new Date(payload.expiresAt).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-      note.textContent = `${sentText()} It works until ${until}.`;
+      const until = new Date(payload.expiresAt).toLocaleTimeString(formatLocale(), { hour: "2-digit", minute: "2-digit" });
+      const works = t("It works until {time}.", { time: until });
+      note.textContent = `${sentText()} ${works}`;
       codeSection.hidden = false;
       submitActions.hidden = false;
-      button.textContent = "Send another code";
+      button.textContent = t("Send another code");
       codeSection.querySelector(`[data-field=${codeField}]`).focus();
     } catch (error) {
       showErrors(element, [{ field: null, code: error.code, message: error.message }]);

@@ -3,8 +3,8 @@ import { ERRORS, gql } from "../api.js";
 import { navigate, setFlash } from "../app.js";
 import { h } from "../dom.js";
 import { accepted, field, form, radios } from "../forms.js";
-import { POLICY, heading, outboxHint, passwordField } from "./common.js";
-import { KIND_OPTIONS } from "./signin.js";
+import { t } from "../i18n.js";
+import { POLICY, heading, kindOptions, outboxHint, passwordField } from "./common.js";
 
 const REQUEST = `mutation($input: RequestPasswordResetInput!) {
   requestPasswordReset(input: $input) { expiresAt resendAvailableAt ${ERRORS} } }`;
@@ -12,24 +12,24 @@ const RESET = `mutation($input: ResetPasswordInput!) { resetPassword(input: $inp
 
 export default async function reset({ main, query }) {
   const { passwordPolicy } = await gql(`{ ${POLICY} }`);
-  heading(main, "Reset your password", "We send a code to your email address or, if you set one, to your security phone.");
+  heading(main, t("Reset your password"), t("We send a code to your email address or, if you set one, to your security phone."));
   const second = h("div", { hidden: true });
   const first = form(
-    { "aria-label": "Ask for a reset code" },
+    { "aria-label": t("Ask for a reset code") },
     [
-      field("email", "Email address", { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
-      field("kind", "Account kind", { required: true, options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
+      field("email", t("Email address"), { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
+      field("kind", t("Account kind"), { required: true, options: kindOptions(), value: query.get("kind") ?? "HUAWEI_ID" }),
       radios(
         "channel",
-        "Send the code to",
+        t("Send the code to"),
         [
-          { value: "EMAIL", label: "My email address" },
-          { value: "SECURITY_PHONE", label: "My security phone (by SMS)" },
+          { value: "EMAIL", label: t("My email address") },
+          { value: "SECURITY_PHONE", label: t("My security phone (by SMS)") },
         ],
         "EMAIL",
       ),
     ],
-    "Send code",
+    t("Send code"),
     async (values, element) => {
       const input = { email: values.email, kind: values.kind, channel: values.channel };
       const payload = (await gql(REQUEST, { input })).requestPasswordReset;
@@ -40,16 +40,19 @@ export default async function reset({ main, query }) {
   main.append(first, second);
 
   function showSecond(request) {
-    const where = request.channel === "EMAIL" ? request.email : "your security phone";
+    const sent =
+      request.channel === "EMAIL"
+        ? t("If {email} holds an account, a code is on its way to it.", { email: request.email })
+        : t("If {email} holds an account with a security phone, a code is on its way to that phone.", { email: request.email });
     const element = form(
-      { "aria-label": "Choose a new password" },
+      { "aria-label": t("Choose a new password") },
       [
-        h("div", { class: "notice", role: "status" }, `If ${request.email} holds an account, a code is on its way to ${where}.`),
-        field("code", "Code", { required: true, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 }),
+        h("div", { class: "notice", role: "status" }, sent),
+        field("code", t("Code"), { required: true, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 }),
         outboxHint(),
-        passwordField("newPassword", "New password", passwordPolicy),
+        passwordField("newPassword", t("New password"), passwordPolicy),
       ],
-      "Change password",
+      t("Change password"),
       async (values, formElement) => {
         const input = {
           email: request.email,
@@ -59,7 +62,7 @@ export default async function reset({ main, query }) {
         };
         const payload = (await gql(RESET, { input })).resetPassword;
         if (!accepted(formElement, payload)) return;
-        setFlash("Your password is changed, and every session signed out. Sign in with the new password.");
+        setFlash(t("Your password is changed, and every session signed out. Sign in with the new password."));
         navigate(`/sign-in?email=${encodeURIComponent(request.email)}&kind=${request.kind}`);
       },
     );

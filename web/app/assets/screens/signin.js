@@ -3,12 +3,11 @@ import { ERRORS, gql } from "../api.js";
 import { navigate, resumePath, signedIn } from "../app.js";
 import { h } from "../dom.js";
 import { accepted, field, form } from "../forms.js";
-import { KIND_NAMES, heading } from "./common.js";
+import { t } from "../i18n.js";
+import { heading, kindOptions } from "./common.js";
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) {
   account { id onboarding { continueUrl nextStep } } ${ERRORS} } }`;
-
-export const KIND_OPTIONS = Object.entries(KIND_NAMES).map(([value, label]) => ({ value, label }));
 
 export default async function signIn({ main, me, query }) {
   const next = query.get("next");
@@ -16,15 +15,15 @@ export default async function signIn({ main, me, query }) {
     navigate(resumePath(me.onboarding, next), { replace: true });
     return;
   }
-  heading(main, "Sign in");
+  heading(main, t("Sign in"));
   const element = form(
-    { "aria-label": "Sign in" },
+    { "aria-label": t("Sign in") },
     [
-      field("email", "Email address", { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
-      field("password", "Password", { type: "password", required: true, autocomplete: "current-password" }),
-      field("kind", "Account kind", { required: true, options: KIND_OPTIONS, value: query.get("kind") ?? "HUAWEI_ID" }),
+      field("email", t("Email address"), { type: "email", required: true, autocomplete: "username", value: query.get("email") ?? "" }),
+      field("password", t("Password"), { type: "password", required: true, autocomplete: "current-password" }),
+      field("kind", t("Account kind"), { required: true, options: kindOptions(), value: query.get("kind") ?? "HUAWEI_ID" }),
     ],
-    "Sign in",
+    t("Sign in"),
     async (values, formElement) => {
       const input = {
         email: values.email,
@@ -39,8 +38,8 @@ export default async function signIn({ main, me, query }) {
   );
   main.append(
     element,
-    h("p", {}, h("a", { href: "/reset-password", id: "forgot" }, "Forgot your password?")),
-    h("p", {}, "New here? ", h("a", { href: "/register" }, "Create an account"), "."),
+    h("p", {}, h("a", { href: "/reset-password", id: "forgot" }, t("Forgot your password?"))),
+    h("p", {}, t("New here?"), " ", h("a", { href: "/register" }, t("Create an account"))),
   );
   element.querySelector("[data-field=email]").focus();
 }
