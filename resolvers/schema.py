@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_operation_ast
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -38,6 +38,7 @@ from resolvers.registration import RegistrationMutation
 from resolvers.security_phone import SecurityPhoneMutation
 from resolvers.tickets import ServiceTicketType, TicketMutation
 from resolvers.wallet import RemovalMutation, WalletMutation
+from services import log_context
 
 log = logging.getLogger("onramp.graphql")
 
@@ -107,6 +108,43 @@ class RequireOperationName(SchemaExtension):
         yield
 
 
+class ObserveOperation(SchemaExtension):
+    """Names the operation on the request's trail (services/log_context.py), once the document
+    is parsed: the log lines of its resolvers, the access line, the request's metrics and span.
+
+    The name the client gave goes to logs only; metrics take "<type> <first root field>",
+    which the schema bounds (a client could send any number of names).
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            given = getattr(context, "_provided_operation_name", None)
+            operation = get_operation_ast(document, given)
+            if operation is not None:
+                selections = operation.selection_set.selections
+                first = selections[0] if selections else None
+                field = first.name.value if isinstance(first, FieldNode) else "(fragment)"
+                log_context.name_operation(
+                    operation.name.value if operation.name else None,
+                    f"{operation.operation.value} {field}",
+                )
+        yield
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code an error answers with: its own, or what kind of failure it is."""
+    if is_unexpected(error):
+        return "INTERNAL_SERVER_ERROR"
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Replaces unexpected errors by a generic one that carries the request id to quote."""
 
@@ -131,8 +169,12 @@ class OnrampSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Expected errors (validation, UNAUTHENTICATED, NOT_FOUND) are answers, not incidents.
+        context = execution_context.context if execution_context else None
+        services = getattr(context, "services", None)
         for error in errors:
+            if services is not None:
+                services.metrics.graphql_errors.labels(error_code(error), "response").inc()
+            # Expected errors (validation, UNAUTHENTICATED, NOT_FOUND) are answers, not incidents.
             if is_unexpected(error):
                 log.error(
                     "unexpected error in %s (request %s)",
@@ -159,6 +201,7 @@ def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         RequireOperationName,
+        ObserveOperation,
         MaskUnexpectedErrors,
     ]
 

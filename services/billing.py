@@ -9,6 +9,7 @@ billed and charged as it is recorded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import uuid
@@ -40,7 +41,8 @@ from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
 from services.billing_dates import BILLING_DAY
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
-from services.jobs import Job
+from services.jobs import Job, stopping
+from services.metrics import Metrics
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.pagination import NewestFirst
@@ -115,7 +117,9 @@ class Billing:
         read_cache: ReadCache,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
+        metrics: Metrics,
     ) -> None:
+        self.metrics = metrics
         self.read_cache = read_cache
         self.frontend_url = frontend_url
         self.clock = clock
@@ -198,6 +202,8 @@ class Billing:
         issued = 0
         postpaid = await PaymentCard.filter(is_default=True).values_list("account_id", flat=True)
         for account in await Account.filter(id__in=list(postpaid)):
+            if stopping():
+                break  # the next run (any process's) bills the rest: one bill per month
             usage = await UsageRecord.filter(
                 account_id=account.id,
                 bill_id=None,
@@ -286,9 +292,13 @@ class Billing:
 
     async def _retry_due(self) -> int:
         due = await Bill.filter(status=BillStatus.UNPAID, next_charge_at__lte=self.clock.now())
+        charged = 0
         for bill in due:
+            if stopping():
+                break  # still due: the next run (any process's) charges the rest
             await self._charge(bill)
-        return len(due)
+            charged += 1
+        return charged
 
     async def _charge(self, bill: Bill) -> None:
         attempt = bill.charge_attempts
@@ -304,17 +314,46 @@ class Billing:
         )
         if not claimed:
             return
-        card = await PaymentCard.filter(
-            account_id=bill.account_id, is_default=True, removed_at=None
-        ).first()
-        outcome = None
-        if card is not None:
-            outcome = await self._charge_card(bill, card, f"bill:{bill.id}:{attempt}", payment_id)
-        now = self.clock.now()
-        if outcome is not None and outcome.succeeded:
-            paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
-                status=BillStatus.PAID, paid_at=now, last_charge_error=None, active_payment_id=None
-            )
+        # Until the bill is PAID or its next try is scheduled, the claim is this process's:
+        # cancelled past the shutdown's grace, it gives the claim back (`_release`).
+        try:
+            card = await PaymentCard.filter(
+                account_id=bill.account_id, is_default=True, removed_at=None
+            ).first()
+            outcome = None
+            if card is not None:
+                outcome = await self._charge_card(
+                    bill, card, f"bill:{bill.id}:{attempt}", payment_id
+                )
+            succeeded = outcome is not None and outcome.succeeded
+            if succeeded:
+                paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
+                    status=BillStatus.PAID,
+                    paid_at=self.clock.now(),
+                    last_charge_error=None,
+                    active_payment_id=None,
+                )
+            else:
+                failures = attempt + 1
+                retry_at = (
+                    _midnight(
+                        bill.issued_at.date() + timedelta(days=RETRY_AFTER_DAYS[failures - 1])
+                    )
+                    if failures <= len(RETRY_AFTER_DAYS)
+                    else None
+                )
+                await Bill.filter(id=bill.id).update(
+                    active_payment_id=None,
+                    next_charge_at=retry_at,
+                    last_charge_error=(
+                        (outcome.failure_code if outcome else "no_default_card") or "failed"
+                    ),
+                )
+        except asyncio.CancelledError:
+            await self._release(bill, attempt, payment_id)
+            raise
+        self.metrics.bill_charges.labels("succeeded" if succeeded else "failed").inc()
+        if succeeded:
             log.info("bill %s paid", bill.number)
             if paid:
                 await self.lift_arrears_if_settled(bill.account_id)
@@ -330,17 +369,6 @@ class Billing:
                     ),
                 )
             return
-        failures = attempt + 1
-        retry_at = (
-            _midnight(bill.issued_at.date() + timedelta(days=RETRY_AFTER_DAYS[failures - 1]))
-            if failures <= len(RETRY_AFTER_DAYS)
-            else None
-        )
-        await Bill.filter(id=bill.id).update(
-            active_payment_id=None,
-            next_charge_at=retry_at,
-            last_charge_error=(outcome.failure_code if outcome else "no_default_card") or "failed",
-        )
         account = await Account.get(id=bill.account_id)
         await self.outbox.send_email(
             account.email_display,
@@ -362,6 +390,21 @@ class Billing:
             await self.flag_arrears(
                 account, f"bill {bill.number} unpaid after every retry", by_charges=True
             )
+
+    async def _release(self, bill: Bill, attempt: int, payment_id: uuid.UUID) -> None:
+        """Gives back a charge cancelled past the shutdown's grace, as if never claimed.
+
+        The gateway may or may not have charged: the next try (any process's, at once) uses
+        the same attempt number and so the same idempotency key, and the gateway answers it
+        with that charge instead of making another.
+        """
+        released = await Bill.filter(
+            id=bill.id, status=BillStatus.UNPAID, active_payment_id=payment_id
+        ).update(active_payment_id=None, charge_attempts=attempt, next_charge_at=self.clock.now())
+        if released:
+            await BillPayment.filter(id=payment_id, status=BillPaymentStatus.PROCESSING).delete()
+            self.metrics.bill_charges.labels("released").inc()
+            log.warning("the charge of bill %s was released unfinished at shutdown", bill.number)
 
     async def _charge_card(
         self, bill: Bill, card: PaymentCard, idempotency_key: str, payment_id: uuid.UUID

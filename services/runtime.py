@@ -13,6 +13,7 @@ from services.cards.rules import BindingRules
 from services.clock import Clock
 from services.codes import CodeLimits, Codes
 from services.keys import KeyRing
+from services.metrics import Metrics
 from services.onboarding import Onboarding
 from services.outbox import EmailSender, Outbox, SmsSender
 from services.passwords import Passwords
@@ -42,6 +43,7 @@ class Services:
     cards: CardBinding
     tickets: Tickets
     billing: Billing
+    metrics: Metrics
 
 
 def build_services(
@@ -59,13 +61,14 @@ def build_services(
     pubsub: PubSub,
     gateway: PaymentGateway,
     binding_rules: BindingRules,
+    metrics: Metrics,
     read_cache_ttl: timedelta = DEFAULT_TTL,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
     read_cache = ReadCache(clock, pubsub, ttl=read_cache_ttl)
     sessions = Sessions(keys, clock, pubsub, read_cache)
-    outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
+    outbox = Outbox(clock, email_sender, sms_sender, redact_delivered, metrics)
     onboarding = Onboarding.build(
         clock=clock, outbox=outbox, frontend_url=frontend_url, cache=read_cache
     )
@@ -99,6 +102,7 @@ def build_services(
         outbox=outbox,
         rules=binding_rules,
         after_step=after_step,
+        metrics=metrics,
     )
     return Services(
         clock=clock,
@@ -125,5 +129,7 @@ def build_services(
             read_cache=read_cache,
             allowed_origins=binding_rules.allowed_origins,
             action_timeout=binding_rules.action_timeout,
+            metrics=metrics,
         ),
+        metrics=metrics,
     )

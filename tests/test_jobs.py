@@ -195,6 +195,7 @@ async def test_the_app_runs_its_jobs_from_one_list_and_stops_them(app_factory) -
         "bill-payments",
         "sandbox-refunds",
         "sandbox-webhooks",
+        "metrics",
     }
     assert during == {f"job:{name}" for name in names}
     assert unstarted == set()

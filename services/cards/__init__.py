@@ -19,6 +19,7 @@ from services.cards.transitions import Transitions
 from services.cards.wallet import Wallet
 from services.clock import Clock
 from services.jobs import Job
+from services.metrics import Metrics
 from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.pubsub import PubSub
@@ -36,6 +37,7 @@ class CardBinding:
         outbox: Outbox,
         rules: BindingRules,
         after_step: AfterStep,
+        metrics: Metrics,
     ) -> None:
         self.rules = rules
         self.transitions = Transitions(
@@ -45,6 +47,7 @@ class CardBinding:
             outbox=outbox,
             action_timeout=rules.action_timeout,
             after_step=after_step,
+            metrics=metrics,
         )
         binder = Binder(clock=clock, gateway=gateway, rules=rules, transitions=self.transitions)
         self.bind = binder.bind
