@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,6 +102,8 @@ class Observability:
         token = log_context.begin(trail)
         header = (_REQUEST_ID_HEADER, request_id.encode())
         status = 500  # what the client gets when the app fails before answering
+        in_progress = self.metrics.requests_in_progress
+        in_progress.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -112,6 +115,7 @@ class Observability:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            in_progress.dec()
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or NO_ROUTE
             method = scope.get("method", "-")
@@ -119,22 +123,25 @@ class Observability:
             self._count(method, route, operation, status, elapsed)
             if self.traced:
                 _name_span(method, route, request_id, trail)
+            client_ip = _client_ip(scope)
+            fields = {
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "client_ip": client_ip,
+            }
+            if operation:
+                fields["graphql"] = operation
             access_log.info(
                 "%s %s %s %.1fms %s%s",
                 method,
                 route,
                 status,
                 elapsed * 1000,
-                _client_ip(scope),
+                client_ip,
                 f" {operation}" if operation else "",
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "client_ip": _client_ip(scope),
-                    "graphql": trail.graphql,
-                },
+                extra=fields,
             )
             log_context.end(token)
 
@@ -250,6 +257,8 @@ def json_formatter() -> logging.Formatter:
         "%(levelname)s %(name)s %(message)s",
         rename_fields={"levelname": "level", "name": "logger"},
         timestamp="time",
+        # uvicorn adds its message again with terminal colours.
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         json_ensure_ascii=False,
     )
 

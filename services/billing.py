@@ -41,7 +41,7 @@ from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
 from services.billing_dates import BILLING_DAY
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
-from services.jobs import Job, stopping
+from services.jobs import Job, abandonable, stopping
 from services.metrics import Metrics
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
@@ -424,10 +424,12 @@ class Billing:
         )
         outcome: ChargeOutcome | None
         try:
-            outcome = await self.gateway.charge_off_session(
-                token=card.gateway_payment_method,
-                amount=Money.of(bill.total, bill.currency),
-                idempotency_key=idempotency_key,
+            outcome = await abandonable(
+                self.gateway.charge_off_session(
+                    token=card.gateway_payment_method,
+                    amount=Money.of(bill.total, bill.currency),
+                    idempotency_key=idempotency_key,
+                )
             )
         except Exception:
             # Counted as a failed try: the bill's next retry is scheduled as for a decline.

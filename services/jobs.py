@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from services import log_context
 from services.metrics import Metrics
@@ -40,6 +40,7 @@ from services.metrics import Metrics
 log = logging.getLogger("onramp.jobs")
 
 FAILURE_LOG_INTERVAL_S = 60.0
+T = TypeVar("T")
 # Once cancelled past the grace, how long steps get to release what they claimed.
 RELEASE_S = 2.0
 # Past this many doublings any sane cap has long been reached; it keeps the float finite.
@@ -94,6 +95,21 @@ class FailureLog:
         failing = self._last is not None
         self._last, self._unlogged = None, 0
         return failing
+
+
+async def abandonable(call: Awaitable[T]) -> T:
+    """Awaits `call` in a task of its own, which a cancellation abandons at once.
+
+    A client of another system (SMTP, a payment gateway) may take its time to wind down when
+    cancelled, waiting on the very server that holds it; the step that called it must not
+    wait too, or it would run out of the shutdown's grace before releasing its claim.
+    """
+    task = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
 
 
 class Tracer(Protocol):
@@ -157,7 +173,7 @@ class JobRunner:
         loop = asyncio.get_running_loop()
         _, late = await asyncio.wait(self._tasks, timeout=max(0.0, deadline - loop.time()))
         for task in late:
-            log.warning("job %s is still in a step past the shutdown's grace: cancelled", task)
+            log.warning("%s is still in a step past the shutdown's grace", task.get_name())
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=RELEASE_S)

@@ -41,6 +41,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.requests_in_progress = Gauge(
+            "onramp_http_requests_in_progress",
+            "HTTP requests being answered now (this scrape's own included).",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
         self.graphql_errors = Counter(
             "onramp_graphql_errors",
             "GraphQL errors by code: `response` for top-level errors (INTERNAL_SERVER_ERROR is "

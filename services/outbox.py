@@ -21,7 +21,7 @@ from tortoise.expressions import F, Q
 
 from models.outbox import Channel, DeliveryStatus, OutboxMessage
 from services.clock import Clock
-from services.jobs import Job, backoff, stopping
+from services.jobs import Job, abandonable, backoff, stopping
 from services.messages import Message
 from services.metrics import Metrics
 
@@ -161,9 +161,9 @@ class Outbox:
         channel = row.channel.value
         try:
             if row.channel is Channel.EMAIL and self.email_sender is not None:
-                await self.email_sender.send(row.recipient, row.subject, row.body)
+                await abandonable(self.email_sender.send(row.recipient, row.subject, row.body))
             elif row.channel is Channel.SMS and self.sms_sender is not None:
-                await self.sms_sender.send(row.recipient, row.body)
+                await abandonable(self.sms_sender.send(row.recipient, row.body))
             else:
                 raise RuntimeError(f"no {row.channel.lower()} transport configured")
         except asyncio.CancelledError:
