@@ -233,7 +233,8 @@ def create_app(
             if tracing is not None:
                 untrace_queries()
                 if exporting:
-                    tracing.shutdown()  # sends the spans still batched
+                    # Sends the spans still batched, over blocking HTTP: off the event loop.
+                    await asyncio.to_thread(tracing.shutdown)
             if multiprocess_dir():
                 # This process's live gauges (open sockets, pool) leave the sums with it.
                 from prometheus_client import multiprocess

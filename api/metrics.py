@@ -12,7 +12,8 @@ import hmac
 import logging
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -46,7 +47,7 @@ async def metrics(request: Request) -> Response:
     recorded: Metrics = services.metrics
     recorded.sample_database_pool()
     try:
-        await recorded.sample_outbox(services.clock)
+        await recorded.sample_outbox()
     except Exception as error:  # the rest of the series still answer
         log.warning("reading the outbox backlog failed: %s", type(error).__name__)
     registry = recorded.registry
@@ -54,4 +55,5 @@ async def metrics(request: Request) -> Response:
     if directory:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=directory)
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    # The classic text format's type, which every Prometheus version reads.
+    return Response(generate_latest(registry), headers={"content-type": CONTENT_TYPE_PLAIN_0_0_4})

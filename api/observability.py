@@ -110,6 +110,9 @@ class Observability:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
+                if self.traced:
+                    # Now: the instrumentation ends the span once the response is sent.
+                    _name_span(scope, request_id, trail)
             await send(message)
 
         try:
@@ -121,8 +124,6 @@ class Observability:
             method = scope.get("method", "-")
             operation = trail.graphql or ""
             self._count(method, route, operation, status, elapsed)
-            if self.traced:
-                _name_span(method, route, request_id, trail)
             client_ip = _client_ip(scope)
             fields = {
                 "method": method,
@@ -203,13 +204,15 @@ class Observability:
             log_context.end(token)
 
 
-def _name_span(method: str, route: str, request_id: str, trail: log_context.Trail) -> None:
+def _name_span(scope: Scope, request_id: str, trail: log_context.Trail) -> None:
     """The request's span is named by its route, and says nothing the path may hide."""
     from opentelemetry import trace
 
     span = trace.get_current_span()
     if not span.is_recording():
         return
+    method = scope.get("method", "-")
+    route = getattr(scope.get("route"), "path", None) or NO_ROUTE
     span.update_name(f"{method} {route}")
     span.set_attribute("http.route", route)
     span.set_attribute("onramp.request_id", request_id)

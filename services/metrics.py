@@ -13,11 +13,10 @@ enums.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from tortoise import connections
+from tortoise import connections, timezone
 from tortoise.functions import Count
 
 from models.outbox import Channel, DeliveryStatus, OutboxMessage
-from services.clock import Clock
 
 # Seconds; the progress query answers in a few milliseconds, a sign-in in tens.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -167,8 +166,10 @@ class Metrics:
         self.db_connections.labels("idle").set(idle)
         self.db_max_connections.set(most)
 
-    async def sample_outbox(self, clock: Clock) -> None:
-        """The backlog, from the database: what every process shares, read by whoever is scraped."""
+    async def sample_outbox(self) -> None:
+        """The backlog, from the database: what every process shares, read by whoever is scraped.
+
+        Ages count from `created_at`, which the database row got from the wall clock."""
         pending = OutboxMessage.filter(status=DeliveryStatus.PENDING)
         rows = (
             await pending.annotate(count=Count("id"))
@@ -179,5 +180,5 @@ class Metrics:
         for channel in Channel:
             self.outbox_backlog.labels(channel.value).set(counts.get(channel.value, 0))
         oldest = await pending.order_by("created_at").first()
-        age = (clock.now() - oldest.created_at).total_seconds() if oldest else 0.0
+        age = (timezone.now() - oldest.created_at).total_seconds() if oldest else 0.0
         self.outbox_oldest_pending.set(max(age, 0.0))
