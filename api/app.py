@@ -252,7 +252,7 @@ def create_app(
     middleware += [
         Middleware(
             Observability,
-            metrics=recorded,
+            metrics=recorded if settings.metrics else None,
             traced=tracing is not None,
             draining=lambda: shutdown.draining,
         ),
@@ -269,7 +269,7 @@ def create_app(
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        *([Route("/metrics", metrics, methods=["GET"])] if settings.metrics else []),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/dev/outbox", outbox_html, methods=["GET"]),

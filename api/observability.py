@@ -74,7 +74,7 @@ class Observability:
         self,
         app: ASGIApp,
         *,
-        metrics: Metrics,
+        metrics: Metrics | None,
         traced: bool = False,
         draining: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -102,8 +102,9 @@ class Observability:
         token = log_context.begin(trail)
         header = (_REQUEST_ID_HEADER, request_id.encode())
         status = 500  # what the client gets when the app fails before answering
-        in_progress = self.metrics.requests_in_progress
-        in_progress.inc()
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.requests_in_progress.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -118,45 +119,62 @@ class Observability:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            in_progress.dec()
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or NO_ROUTE
             method = scope.get("method", "-")
             operation = trail.graphql or ""
-            self._count(method, route, operation, status, elapsed)
-            client_ip = _client_ip(scope)
-            fields = {
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-                "client_ip": client_ip,
-            }
-            if operation:
-                fields["graphql"] = operation
-            access_log.info(
-                "%s %s %s %.1fms %s%s",
-                method,
-                route,
-                status,
-                elapsed * 1000,
-                client_ip,
-                f" {operation}" if operation else "",
-                extra=fields,
-            )
+            if metrics is not None:
+                metrics.requests_in_progress.dec()
+                self._count(metrics, method, route, operation, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                self._log(scope, method, route, status, elapsed, operation)
             log_context.end(token)
 
-    def _count(self, method: str, route: str, operation: str, status: int, elapsed: float) -> None:
+    @staticmethod
+    def _log(
+        scope: Scope, method: str, route: str, status: int, elapsed: float, operation: str
+    ) -> None:
+        """The access line: a sentence for text logs, and its parts as fields for JSON."""
+        client_ip = _client_ip(scope)
+        fields: dict[str, object] = {
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+            "client_ip": client_ip,
+        }
+        if operation:
+            fields["graphql"] = operation
+        access_log.info(
+            "%s %s %s %.1fms %s%s",
+            method,
+            route,
+            status,
+            elapsed * 1000,
+            client_ip,
+            f" {operation}" if operation else "",
+            extra=fields,
+        )
+
+    def _count(
+        self,
+        metrics: Metrics,
+        method: str,
+        route: str,
+        operation: str,
+        status: int,
+        elapsed: float,
+    ) -> None:
         key = (method, route, operation, status)
         counter = self._counters.get(key)
         if counter is None:
-            counter = self._counters[key] = self.metrics.requests.labels(
+            counter = self._counters[key] = metrics.requests.labels(
                 method, route, operation, str(status)
             )
         counter.inc()
         timing = self._histograms.get((route, operation))
         if timing is None:
-            timing = self._histograms[(route, operation)] = self.metrics.request_seconds.labels(
+            timing = self._histograms[(route, operation)] = metrics.request_seconds.labels(
                 route, operation
             )
         timing.observe(elapsed)
@@ -180,11 +198,13 @@ class Observability:
                 status = 101
             await send(message)
 
-        self.metrics.open_websockets.inc()
+        if self.metrics is not None:
+            self.metrics.open_websockets.inc()
         try:
             await self.app(scope, receive, send_noting)
         finally:
-            self.metrics.open_websockets.dec()
+            if self.metrics is not None:
+                self.metrics.open_websockets.dec()
             route = getattr(scope.get("route"), "path", None) or NO_ROUTE
             elapsed = time.perf_counter() - started
             access_log.info(

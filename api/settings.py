@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # Operating it (README's runbook).
     log_format: Literal["json", "text"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # False: no request is counted and /metrics is not served (what `make bench` compares).
+    metrics: bool = True
     # Lets a scraper that is not on loopback read /metrics (Authorization: Bearer ...).
     metrics_token: str | None = None
     # After SIGTERM: how long in-flight requests and background steps may take to finish.

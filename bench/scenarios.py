@@ -28,7 +28,9 @@ from bench.harness import (
     Server,
     backend,
     load_spec,
+    otlp_sink,
     run_load,
+    running,
     servers,
     step,
 )
@@ -130,6 +132,83 @@ async def progress(options: Options) -> list[dict[str, Any]]:
             **common,
         ),
     ]
+
+
+def observability_variants(sink: str) -> dict[str, dict[str, str]]:
+    """Onramp with each of logs, metrics and traces on and off. Logs on: JSON lines at INFO
+    (the default outside development), one access line per request, to the server's log
+    file; off: only warnings. Traces on: exported over OTLP/HTTP to a sink that keeps nothing.
+    """
+    quiet = {"ONRAMP_LOG_LEVEL": "WARNING"}
+    logs = {"ONRAMP_LOG_FORMAT": "json", "ONRAMP_LOG_LEVEL": "INFO"}
+    no_metrics = {"ONRAMP_METRICS": "0"}
+    traces = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink, "OTEL_SERVICE_NAME": "onramp-bench"}
+    return {
+        "none": {**quiet, **no_metrics},
+        "logs": {**logs, **no_metrics},
+        "metrics": quiet,
+        "logs+metrics": logs,
+        "logs+metrics+traces": {**logs, **traces},
+    }
+
+
+async def observability(options: Options) -> list[dict[str, Any]]:
+    """Progress req/s with logs, metrics and traces each on and off, and against the
+    constant-resolver baseline with logs and metrics on (the target holds with them on)."""
+    label = backend_label(options)
+    async with (
+        backend(postgres=options.postgres, redis=options.redis) as store,
+        otlp_sink() as sink,
+    ):
+        made = [
+            Server("onramp", store, workers=options.workers, env=env, label=name)
+            for name, env in observability_variants(sink).items()
+        ]
+        made.append(Server("constant", store, workers=options.workers))
+        async with running(made) as started:
+            token = await _progress_account(started[0])
+            rps: dict[str, list[float]] = {server.label: [] for server in started}
+            for round_ in range(options.rounds):
+                shift = round_ % len(started)  # each round starts with another server
+                for server in started[shift:] + started[:shift]:
+                    spec = load_spec(
+                        server,
+                        progress_body(),
+                        token,
+                        mode="closed",
+                        connections=options.connections,
+                        duration=options.duration,
+                        warmup=options.warmup,
+                    )
+                    with step(f"observability round {round_ + 1}: {server.label}"):
+                        result = await run_load(spec)
+                    if result["errors"] or not result["requests"]:
+                        raise RuntimeError(f"{server.label} answered with errors: {result}")
+                    rps[server.label].append(result["rps"])
+    common = {"backend": label, "workers": options.workers}
+    figures = [
+        figure(
+            f"progress req/s, {name} on [{label}]",
+            rps[name],
+            "req/s",
+            "no logs, metrics or traces",
+            rps["none"],
+            **common,
+        )
+        for name in ("logs", "metrics", "logs+metrics", "logs+metrics+traces")
+    ]
+    figures.append(
+        figure(
+            f"progress req/s with logs and metrics vs constant Strawberry [{label}]",
+            rps["logs+metrics"],
+            "req/s",
+            "constant-resolver Strawberry",
+            rps["constant"],
+            target="≥ 0.8×",
+            **common,
+        )
+    )
+    return figures
 
 
 def backend_label(options: Options) -> str:
@@ -620,4 +699,5 @@ SCENARIOS = {
     "fanout": fanout,
     "push": push,
     "workers": workers,
+    "observability": observability,
 }

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_operation_ast
+from graphql import FieldNode, GraphQLError, get_operation_ast
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -81,45 +81,23 @@ def _request_id(execution_context: ExecutionContext | None) -> str:
     return getattr(context, "request_id", "-")
 
 
-class RequireOperationName(SchemaExtension):
-    """A document with several operations runs only the one `operationName` names.
+class OperationName(SchemaExtension):
+    """Which operation runs, once the document is parsed: one extension for both uses.
 
-    Strawberry would otherwise run the first one; the GraphQL spec makes it an error.
-    """
+    A document with several operations runs only the one `operationName` names: Strawberry
+    would otherwise run the first one; the GraphQL spec makes it an error.
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        # Strawberry keeps the name the request gave apart from the one it infers.
-        given = getattr(context, "_provided_operation_name", None)
-        if given is None and document is not None:
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            if len(operations) > 1:
-                context.result = GraphQLExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            "The document holds several operations: name the one to run "
-                            "in operationName.",
-                            extensions={"code": "OPERATION_NAME_REQUIRED"},
-                        )
-                    ],
-                )
-        yield
-
-
-class ObserveOperation(SchemaExtension):
-    """Names the operation on the request's trail (services/log_context.py), once the document
-    is parsed: the log lines of its resolvers, the access line, the request's metrics and span.
-
-    The name the client gave goes to logs only; metrics take "<type> <first root field>",
-    which the schema bounds (a client could send any number of names).
+    The operation is named on the request's trail (services/log_context.py): the log lines
+    of its resolvers, the access line, the request's metrics and span. The name the client
+    gave goes to logs only; metrics take "<type> <first root field>", which the schema
+    bounds (a client could send any number of names).
     """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
+            # Strawberry keeps the name the request gave apart from the one it infers.
             given = getattr(context, "_provided_operation_name", None)
             operation = get_operation_ast(document, given)
             if operation is not None:
@@ -129,6 +107,17 @@ class ObserveOperation(SchemaExtension):
                 log_context.name_operation(
                     operation.name.value if operation.name else None,
                     f"{operation.operation.value} {field}",
+                )
+            elif given is None:  # validated, so not none: several operations
+                context.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "The document holds several operations: name the one to run "
+                            "in operationName.",
+                            extensions={"code": "OPERATION_NAME_REQUIRED"},
+                        )
+                    ],
                 )
         yield
 
@@ -200,8 +189,7 @@ def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
-        RequireOperationName,
-        ObserveOperation,
+        OperationName,
         MaskUnexpectedErrors,
     ]
 

@@ -193,3 +193,16 @@ def test_open_websockets_and_subscriptions_are_gauged(settings_for) -> None:
         closed = registry.get_sample_value(sockets)
 
     assert (connected, subscribed, unsubscribed, closed) == (1, 1, 0, 0)
+
+
+async def test_metrics_off_count_nothing_and_serve_nothing(app_factory) -> None:
+    async with app_factory(metrics=False) as app:
+        await GraphQLClient(http_client(app)).post("{ regions { code } }")
+        async with http_client(app, client_ip="127.0.0.1") as local:
+            scraped = await local.get("/metrics")
+        counted = app.state.metrics.registry.get_sample_value(
+            "onramp_http_requests_total", graphql_requests("query regions")
+        )
+
+    assert scraped.status_code == 404
+    assert counted is None
