@@ -84,6 +84,32 @@ async def _progress_account(onramp: Server) -> str:
         return await client.sign_up(f"bench.{uuid.uuid4().hex[:12]}@example.com")
 
 
+async def _progress_rounds(
+    name: str, started: list[Server], token: str, options: Options
+) -> dict[str, list[float]]:
+    """The progress query's req/s on each server (by label), closed loop, in interleaved
+    rounds: each round starts with another server, so none always runs first."""
+    rps: dict[str, list[float]] = {server.label: [] for server in started}
+    for round_ in range(options.rounds):
+        shift = round_ % len(started)
+        for server in started[shift:] + started[:shift]:
+            spec = load_spec(
+                server,
+                progress_body(),
+                token,
+                mode="closed",
+                connections=options.connections,
+                duration=options.duration,
+                warmup=options.warmup,
+            )
+            with step(f"{name} round {round_ + 1}: {server.label}"):
+                result = await run_load(spec)
+            if result["errors"] or not result["requests"]:
+                raise RuntimeError(f"{server.label} answered with errors: {result}")
+            rps[server.label].append(result["rps"])
+    return rps
+
+
 async def progress(options: Options) -> list[dict[str, Any]]:
     """Progress query req/s: Onramp against both baselines, interleaved rounds, closed loop."""
     label = backend_label(options)
@@ -92,25 +118,7 @@ async def progress(options: Options) -> list[dict[str, Any]]:
         servers(store, "onramp", "plain", "constant", workers=options.workers) as started,
     ):
         token = await _progress_account(started[0])
-        rps: dict[str, list[float]] = {server.kind: [] for server in started}
-        for round_ in range(options.rounds):
-            # Each round starts with another server, so none always runs first.
-            order = started[round_ % 3 :] + started[: round_ % 3]
-            for server in order:
-                spec = load_spec(
-                    server,
-                    progress_body(),
-                    token,
-                    mode="closed",
-                    connections=options.connections,
-                    duration=options.duration,
-                    warmup=options.warmup,
-                )
-                with step(f"progress round {round_ + 1}: {server.kind}"):
-                    result = await run_load(spec)
-                if result["errors"] or not result["requests"]:
-                    raise RuntimeError(f"{server.kind} answered with errors: {result}")
-                rps[server.kind].append(result["rps"])
+        rps = await _progress_rounds("progress", started, token, options)
     common = {"backend": label, "workers": options.workers}
     return [
         figure(
@@ -167,24 +175,7 @@ async def observability(options: Options) -> list[dict[str, Any]]:
         made.append(Server("constant", store, workers=options.workers))
         async with running(made) as started:
             token = await _progress_account(started[0])
-            rps: dict[str, list[float]] = {server.label: [] for server in started}
-            for round_ in range(options.rounds):
-                shift = round_ % len(started)  # each round starts with another server
-                for server in started[shift:] + started[:shift]:
-                    spec = load_spec(
-                        server,
-                        progress_body(),
-                        token,
-                        mode="closed",
-                        connections=options.connections,
-                        duration=options.duration,
-                        warmup=options.warmup,
-                    )
-                    with step(f"observability round {round_ + 1}: {server.label}"):
-                        result = await run_load(spec)
-                    if result["errors"] or not result["requests"]:
-                        raise RuntimeError(f"{server.label} answered with errors: {result}")
-                    rps[server.label].append(result["rps"])
+            rps = await _progress_rounds("observability", started, token, options)
     common = {"backend": label, "workers": options.workers}
     figures = [
         figure(
@@ -654,37 +645,20 @@ async def workers(options: Options) -> list[dict[str, Any]]:
     """Progress req/s with `--workers 2` against one worker, PostgreSQL + Redis, interleaved."""
     options = Options(**{**options.__dict__, "postgres": True, "redis": True})
     async with backend(postgres=True, redis=True) as store:
-        one, two = Server("onramp", store, workers=1), Server("onramp", store, workers=2)
-        try:
-            await asyncio.gather(one.start(), two.start())
-            token = await _progress_account(one)
-            rps: dict[int, list[float]] = {1: [], 2: []}
-            for round_ in range(options.rounds):
-                for server in (one, two) if round_ % 2 == 0 else (two, one):
-                    spec = load_spec(
-                        server,
-                        progress_body(),
-                        token,
-                        mode="closed",
-                        connections=options.connections,
-                        duration=options.duration,
-                        warmup=options.warmup,
-                    )
-                    with step(f"workers round {round_ + 1}: {server.workers} worker(s)"):
-                        result = await run_load(spec)
-                    if result["errors"]:
-                        raise RuntimeError(f"errors: {result}")
-                    rps[server.workers].append(result["rps"])
-        finally:
-            one.stop()
-            two.stop()
+        made = [
+            Server("onramp", store, workers=1, label="1 worker"),
+            Server("onramp", store, workers=2, label="2 workers"),
+        ]
+        async with running(made) as started:
+            token = await _progress_account(started[0])
+            rps = await _progress_rounds("workers", started, token, options)
     return [
         figure(
             "progress req/s, --workers 2 vs 1 [postgres+redis]",
-            rps[2],
+            rps["2 workers"],
             "req/s",
             "one worker",
-            rps[1],
+            rps["1 worker"],
             target="reported",
             backend="postgres+redis",
             workers=2,
