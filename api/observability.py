@@ -38,11 +38,6 @@ GOING_AWAY = 1001
 access_log = logging.getLogger("onramp.access")
 
 
-def current_request_id() -> str:
-    trail = log_context.current()
-    return trail.request_id if trail is not None else "-"
-
-
 def _offered_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or ():
         if name == _REQUEST_ID_HEADER:
@@ -186,7 +181,8 @@ class Observability:
         scope.setdefault("state", {})["request_id"] = request_id
         token = log_context.begin(log_context.Trail(request_id, shared=True))
         if self.draining():
-            # Shutting down: a socket opened now would be closed again at once.
+            # Shutting down: a socket opened now would be closed again at once. Closed
+            # before it is accepted, the handshake is refused (HTTP 403).
             await send({"type": "websocket.close", "code": GOING_AWAY})
             log_context.end(token)
             return

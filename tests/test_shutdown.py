@@ -28,6 +28,7 @@ from models.accounts import Account
 from models.billing import Bill, BillKind, BillPayment, BillPaymentStatus, BillStatus
 from models.cards import CardBindingAttempt, DepositStatus
 from models.outbox import DeliveryStatus, OutboxMessage
+from tests.conftest import http_client
 from tests.flows import BIND, SEND_CODE
 from tests.servers import Server, _free_port, serving
 from tests.stripe_fake import StripeFake
@@ -385,3 +386,17 @@ async def _due_bill(email: str) -> Bill:
 
 async def _paid(bill_id: Any) -> Bill | None:
     return await Bill.get_or_none(id=bill_id, status=BillStatus.PAID)
+
+
+async def test_once_draining_the_process_is_not_ready_and_its_jobs_stop(app_factory) -> None:
+    async with app_factory() as app, http_client(app) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        await app.state.shutdown.drain()
+        ready = await client.get("/readyz")
+        alive = await client.get("/healthz")
+        runner = app.state.shutdown.runner
+        await _until(lambda: all(t.done() for t in runner._tasks), "every job has ended")
+
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "shutting down"
+    assert alive.status_code == 200  # alive, finishing what is under way
