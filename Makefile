@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/onramp_test
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test test-postgres typecheck format install bench
 
@@ -28,10 +29,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	@test -x $(CHROMIUM) || echo "make test: $(CHROMIUM) is missing, so the browser tests (tests/browser/) are SKIPPED; apt-get install chromium to run them"
+	$(BIN)/pytest -q -rs
 
+# The browser tests run in the SQLite pass only (they drive a server of their own).
 test-postgres: $(STAMP)
-	ONRAMP_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -q
+	ONRAMP_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -q -rs
 
 # Not part of `test` (see README's Benchmarks): medians of answer times, existing vs unknown
 # email; then real servers under load from a separate process (about five minutes), a table,

@@ -14,14 +14,15 @@ import httpx
 from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.cors import SplitCors
 from api.dev_outbox import outbox_html, outbox_json
+from api.frontend import frontend_routes
 from api.graphiql import graphiql_assets
-from api.graphql import OnrampGraphQL
+from api.graphql import OnrampGraphQL, StaffGraphQL
 from api.health import healthz, readyz
 from api.metrics import metrics, multiprocess_dir
 from api.observability import Observability
@@ -33,7 +34,6 @@ from api.webhooks import payment_webhook
 from gateways.port import Brand, PaymentGateway
 from gateways.registry import GatewayConfig, GatewayHost, build_gateway
 from models.config import prepare_sqlite_file, tortoise_config
-from services.accounts import LoginPolicy
 from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
@@ -45,6 +45,7 @@ from services.phones import SmsLimits
 from services.pubsub import LocalPubSub, RedisPubSub
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
+from services.sign_in_throttle import LoginPolicy
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -131,6 +132,7 @@ def build_runtime(
             failures_per_account=settings.card_failures_per_account,
             failures_per_client_ip=settings.card_failures_per_ip,
         ),
+        staff_totp_required=settings.staff_totp_required,
         read_cache_ttl=timedelta(seconds=settings.read_cache_ttl_s),
         metrics=metrics or Metrics(),
     )
@@ -156,6 +158,7 @@ def background_jobs(services: Services) -> list[Job]:
         *services.outbox.jobs(),
         *services.cards.jobs(),
         *services.billing.jobs(),
+        *services.tickets.jobs(),
         *services.gateway.jobs(),
         Job("metrics", sample_pool, POOL_SAMPLE_INTERVAL_S),
     ]
@@ -181,6 +184,7 @@ def create_app(
     shutdown = GracefulShutdown(settings.shutdown_grace_s, sockets)
     exporting = tracer_provider is None
     tracing = tracer_provider or exporting_provider(settings)
+    staff_graphql = StaffGraphQL(settings)
 
     def to_self() -> httpx.AsyncClient:
         # An embedded gateway reaches this app's routes in-process, as any process of the
@@ -256,15 +260,7 @@ def create_app(
             traced=tracing is not None,
             draining=lambda: shutdown.draining,
         ),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.origins,
-            allow_credentials=True,
-            allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id"],
-            expose_headers=["x-request-id"],
-            max_age=600,
-        ),
+        Middleware(SplitCors, origins=settings.origins, staff_origins=settings.staff_origins),
     ]
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -272,11 +268,14 @@ def create_app(
         *([Route("/metrics", metrics, methods=["GET"])] if settings.metrics else []),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        Route("/staff/graphql", staff_graphql, methods=["GET", "POST"]),
         Route("/dev/outbox", outbox_html, methods=["GET"]),
         Route("/dev/outbox.json", outbox_json, methods=["GET"]),
         Route(core.gateway.webhook_path, payment_webhook, methods=["POST"]),
         *([graphiql_assets()] if settings.graphiql_enabled else []),
         *core.gateway.routes(),
+        # Last, and only the frontend's own paths: an API route always wins.
+        *frontend_routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings

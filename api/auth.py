@@ -1,13 +1,41 @@
-"""Which credential a request carries: the Authorization header, else the session cookie."""
+"""Which credential a request carries: the Authorization header, else the session cookie.
+
+Customers and staff each have their own cookie and their own allowed origins
+(`Credentials.customers`, `Credentials.staff`); the rules are the same for both.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One side's cookie and the origins its cookie-carried requests may come from."""
+
+    cookie_name: str
+    origins: tuple[str, ...]
+    secure: bool
+
+    @classmethod
+    def customers(cls, settings: Settings) -> Credentials:
+        return cls(
+            settings.session_cookie_name, tuple(settings.origins), not settings.is_development
+        )
+
+    @classmethod
+    def staff(cls, settings: Settings) -> Credentials:
+        return cls(
+            settings.staff_session_cookie_name,
+            tuple(settings.staff_origins),
+            not settings.is_development,
+        )
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -17,12 +45,12 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def http_credential(request: HTTPConnection, settings: Settings) -> str | None:
+def http_credential(request: HTTPConnection, credentials: Credentials) -> str | None:
     """The header when present (and then only it); else the cookie, where it may be trusted."""
     header = request.headers.get("authorization")
     if header is not None:
         return bearer_token(header)
-    cookie = request.cookies.get(settings.session_cookie_name)
+    cookie = request.cookies.get(credentials.cookie_name)
     if not cookie:
         return None
     # A cookie rides along with any request a browser makes: accept it only on a POST with a
@@ -31,13 +59,13 @@ def http_credential(request: HTTPConnection, settings: Settings) -> str | None:
         return None
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return None
-    return cookie if origin_allowed(request, settings) else None
+    return cookie if origin_allowed(request, credentials) else None
 
 
-def origin_allowed(request: HTTPConnection, settings: Settings) -> bool:
+def origin_allowed(request: HTTPConnection, credentials: Credentials) -> bool:
     """No Origin (not a browser's cross-origin call), or one of ours."""
     origin = request.headers.get("origin")
-    return origin is None or origin.rstrip("/") in settings.origins
+    return origin is None or origin.rstrip("/") in credentials.origins
 
 
 class SessionCookie:
@@ -47,20 +75,22 @@ class SessionCookie:
     cookie: a cookie set for such a page would ride along on its later requests.
     """
 
-    def __init__(self, response: Response | None, settings: Settings, *, allowed: bool) -> None:
+    def __init__(
+        self, response: Response | None, credentials: Credentials, *, allowed: bool
+    ) -> None:
         self.response = response
-        self.settings = settings
+        self.credentials = credentials
         self.allowed = allowed
 
     def set(self, token: str, expires_at: datetime) -> None:
         if not self.allowed or self.response is None or not hasattr(self.response, "set_cookie"):
             return
         self.response.set_cookie(
-            self.settings.session_cookie_name,
+            self.credentials.cookie_name,
             token,
             expires=expires_at,
             path="/",
-            secure=not self.settings.is_development,
+            secure=self.credentials.secure,
             httponly=True,
             samesite="lax",
         )
@@ -69,9 +99,9 @@ class SessionCookie:
         if self.response is None or not hasattr(self.response, "delete_cookie"):
             return
         self.response.delete_cookie(
-            self.settings.session_cookie_name,
+            self.credentials.cookie_name,
             path="/",
-            secure=not self.settings.is_development,
+            secure=self.credentials.secure,
             httponly=True,
             samesite="lax",
         )

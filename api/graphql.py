@@ -1,4 +1,5 @@
-"""The GraphQL endpoint: Strawberry over HTTP and both websocket subprotocols.
+"""The GraphQL endpoints: customers' (`/graphql`, Strawberry over HTTP and both websocket
+subprotocols) and staff's (`/staff/graphql`, HTTP only, its own schema, sessions and origins).
 
 A request that is not a GraphQL request (a body that is not UTF-8 JSON, JSON that is not an
 object, nesting too deep to read) answers 400 with a JSON error that names the problem,
@@ -8,32 +9,39 @@ never a 500, and the connection stays open for the next request.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
 
-from api.auth import SessionCookie, bearer_token, http_credential, origin_allowed
+from api.auth import Credentials, SessionCookie, bearer_token, http_credential, origin_allowed
 from api.graphiql import graphiql_page
 from api.settings import Settings
 from resolvers.context import RequestContext
 from resolvers.schema import schema
+from resolvers.staff.context import StaffContext
+from resolvers.staff.schema import staff_schema
 
 
-class OnrampGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, settings: Settings) -> None:
+class Endpoint(GraphQL[Any, None]):
+    """What both endpoints share: JSON bodies only, GraphiQL from this server, 400s."""
+
+    def __init__(self, settings: Settings, served: Schema, credentials: Credentials) -> None:
         super().__init__(
-            schema,
+            served,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             # Queries travel only as POST with a JSON body: a cookie must never ride a GET.
             allow_queries_via_get=False,
-            allowed_origins=settings.origins,
+            allowed_origins=list(credentials.origins),
         )
         self.settings = settings
+        self.credentials = credentials
 
     @property
     def graphql_ide_html(self) -> str:
@@ -62,6 +70,20 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
             )
         return decoded
 
+    def cookie(self, request: Request | WebSocket, response: Response | WebSocket) -> SessionCookie:
+        return SessionCookie(
+            response if isinstance(response, Response) else None,
+            self.credentials,
+            allowed=origin_allowed(request, self.credentials),
+        )
+
+
+class OnrampGraphQL(Endpoint):
+    """Customers' endpoint, `/graphql`."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, schema, Credentials.customers(settings))
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
@@ -78,12 +100,8 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
             user_agent=request.headers.get("user-agent", "")[:512],
             frontend_url=self.settings.frontend_base,
             services=request.app.state.services,
-            token=http_credential(request, self.settings) if isinstance(request, Request) else None,
-            cookie=SessionCookie(
-                response if isinstance(response, Response) else None,
-                self.settings,
-                allowed=origin_allowed(request, self.settings),
-            ),
+            token=http_credential(request, self.credentials) if is_http else None,
+            cookie=self.cookie(request, response),
             remember_session=is_http,
         )
 
@@ -94,11 +112,33 @@ class OnrampGraphQL(GraphQL[RequestContext, None]):
         if isinstance(offered, str):
             context.token = bearer_token(offered)
         else:
-            context.token = context.request.cookies.get(self.settings.session_cookie_name)
+            context.token = context.request.cookies.get(self.credentials.cookie_name)
         session = await context.services.sessions.find(context.token)
         if session is not None:
             context.request.app.state.sockets.add(session.id, context.request)
         return UnsetType()
+
+
+class StaffGraphQL(Endpoint):
+    """Staff's endpoint, `/staff/graphql`: over HTTP only; customers' sessions mean nothing."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, staff_schema, Credentials.staff(settings))
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> StaffContext:
+        client = request.scope.get("client")
+        return StaffContext(
+            request=request,
+            response=response,
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            client_ip=client[0] if client else "unknown",
+            user_agent=request.headers.get("user-agent", "")[:512],
+            services=request.app.state.services,
+            token=http_credential(request, self.credentials),
+            cookie=self.cookie(request, response),
+        )
 
 
 def bad_request(status: int, reason: str) -> JSONResponse:

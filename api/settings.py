@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     frontend_url: str | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    staff_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     gateway_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     stripe_deposit: Literal["capture", "authorize"] = "capture"
+    # Where the reference frontend loads Stripe.js from: Stripe requires its own address in
+    # production; tests point it at a stand-in.
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     accepted_card_brands: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [
             "visa",
@@ -108,7 +112,11 @@ class Settings(BaseSettings):
     login_max_delay_s: float = Field(default=300.0, gt=0)
 
     _split_origins = field_validator(
-        "allowed_origins", "trusted_proxies", "accepted_card_brands", mode="before"
+        "allowed_origins",
+        "staff_allowed_origins",
+        "trusted_proxies",
+        "accepted_card_brands",
+        mode="before",
     )(_split_csv)
 
     @field_validator(
@@ -169,8 +177,24 @@ class Settings(BaseSettings):
         return list(dict.fromkeys([_origin(self.public_url), _origin(self.frontend_base)]))
 
     @property
+    def staff_origins(self) -> list[str]:
+        """Origins allowed for CORS and cookie-carried requests on /staff/graphql."""
+        if self.staff_allowed_origins:
+            return list(self.staff_allowed_origins)
+        return [_origin(self.public_url)]
+
+    @property
     def session_cookie_name(self) -> str:
         return "onramp_session" if self.is_development else "__Host-onramp_session"
+
+    @property
+    def staff_session_cookie_name(self) -> str:
+        return "onramp_staff_session" if self.is_development else "__Host-onramp_staff_session"
+
+    @property
+    def staff_totp_required(self) -> bool:
+        """Staff sign in with a second factor everywhere but on a developer's machine."""
+        return not self.is_development
 
     @property
     def shared_state(self) -> bool:

@@ -135,12 +135,18 @@ class BillPayment(Model):
     # payBill's bank page, while REQUIRES_ACTION.
     redirect_url = fields.CharField(max_length=500, null=True)
     action_expires_at = fields.DatetimeField(null=True)
+    # payBill's return URL: a repeated gateway call must send what the first one sent.
+    return_url = fields.CharField(max_length=500, null=True)
+    # While PROCESSING: when the gateway is asked again, with the same idempotency key
+    # (its answer was lost, or is not final yet), and how often it has been asked again.
+    next_check_at = fields.DatetimeField(null=True)
+    checks = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "bill_payments"
-        indexes = (("bill_id", "created_at"), ("gateway_reference",))
+        indexes = (("bill_id", "created_at"), ("gateway_reference",), ("status", "next_check_at"))
 
 
 class BillPaymentKey(Model):
@@ -158,6 +164,8 @@ class BillPaymentKey(Model):
     )
     payment_id: UUID | None
     created_at = fields.DatetimeField()
+    # While the request that holds the key has not answered: a retry with the key waits.
+    answering = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "bill_payment_keys"

@@ -11,6 +11,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from models.accounts import Account
+    from models.staff import StaffMember
 
 
 class BindingStatus(StrEnum):
@@ -64,7 +65,8 @@ class PaymentCard(Model):
 
     class Meta:
         table = "payment_cards"
-        indexes = (("account_id", "is_default"),)
+        # Staff find an account by a card's last four digits and expiry.
+        indexes = (("account_id", "is_default"), ("last4", "expiry_year"))
 
 
 class CardBindingAttempt(Model):
@@ -108,6 +110,9 @@ class CardBindingAttempt(Model):
     completed_at = fields.DatetimeField(null=True)
     # How often the sweep asked the gateway about it while PROCESSING: bounded, then FAILED.
     reconcile_tries = fields.IntField(default=0, db_default=0)
+    # When staff last asked the gateway again for a refund stuck in REFUND_PENDING: one such
+    # request at a time, claimed by a conditional UPDATE.
+    refund_retried_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "card_binding_attempts"
@@ -118,6 +123,7 @@ class CardBindingAttempt(Model):
             ("gateway_intent",),
             ("gateway_charge",),
             ("deposit_status",),
+            ("last4", "expiry_year"),
         )
 
 
@@ -140,6 +146,8 @@ class BindingIdempotencyKey(Model):
     )
     attempt_id: UUID | None
     created_at = fields.DatetimeField()
+    # While the request that holds the key has not answered: a retry with the key waits.
+    answering = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "binding_idempotency_keys"
@@ -178,7 +186,36 @@ class ServiceTicket(Model):
     )
     attempt_id: UUID | None
     created_at = fields.DatetimeField()
+    # Moved at every reply and status change; null only on tickets older than replies (read
+    # as created_at). A RESOLVED ticket not updated for a week closes itself.
+    updated_at = fields.DatetimeField(null=True)
+    assignee: fields.ForeignKeyNullableRelation[StaffMember] = fields.ForeignKeyField(
+        "onramp.StaffMember", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    assignee_id: UUID | None
 
     class Meta:
         table = "service_tickets"
-        indexes = (("account_id", "created_at"),)
+        indexes = (("account_id", "created_at"), ("status", "created_at"))
+
+
+class ServiceTicketReply(Model):
+    """One message of a ticket's conversation after its description."""
+
+    id = fields.UUIDField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[ServiceTicket] = fields.ForeignKeyField(
+        "onramp.ServiceTicket", related_name="replies", on_delete=fields.CASCADE
+    )
+    ticket_id: UUID
+    # The staff member who wrote it; null when the customer did.
+    staff: fields.ForeignKeyNullableRelation[StaffMember] = fields.ForeignKeyField(
+        "onramp.StaffMember", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    staff_id: UUID | None
+    from_support = fields.BooleanField()
+    body = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "service_ticket_replies"
+        indexes = (("ticket_id", "created_at"),)

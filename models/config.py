@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "gateways.sandbox.models",
     "gateways.stripe.models",
     "models.billing",
+    "models.staff",
 ]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"

@@ -41,4 +41,5 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_messages"
-        indexes = (("status", "next_attempt_at"),)
+        # Staff see the messages sent to an account's address.
+        indexes = (("status", "next_attempt_at"), ("recipient", "created_at"))

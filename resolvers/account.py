@@ -37,7 +37,7 @@ class MaskedPhone:
     verified_at: datetime
 
 
-def _phone(e164: str | None, region: str | None, at: datetime | None) -> MaskedPhone | None:
+def masked_phone(e164: str | None, region: str | None, at: datetime | None) -> MaskedPhone | None:
     if e164 is None or region is None or at is None:
         return None
     return MaskedPhone(region_code=region, masked=mask(e164), verified_at=at)
@@ -245,7 +245,7 @@ class AccountType(relay.Node):
     @strawberry.field
     def security_phone(self) -> MaskedPhone | None:
         account = self.model
-        return _phone(
+        return masked_phone(
             account.security_phone_e164,
             account.security_phone_region,
             account.security_phone_verified_at,
@@ -254,7 +254,7 @@ class AccountType(relay.Node):
     @strawberry.field
     def mobile(self) -> MaskedPhone | None:
         account = self.model
-        return _phone(account.mobile_e164, account.mobile_region, account.mobile_verified_at)
+        return masked_phone(account.mobile_e164, account.mobile_region, account.mobile_verified_at)
 
     @strawberry.field
     def cloud_services_enabled(self) -> bool:

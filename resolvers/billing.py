@@ -218,7 +218,11 @@ class BillPaymentType(relay.Node):
             failure_reason=(
                 CardFailureReason(payment.failure_reason) if payment.failure_reason else None
             ),
-            result=payment_result(payment.status.value, payment.failure_reason),
+            result=payment_result(
+                payment.status.value,
+                payment.failure_reason,
+                checking=payment.next_check_at is not None,
+            ),
             created_at=payment.created_at,
             completed_at=payment.completed_at,
         )

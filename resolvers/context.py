@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-from uuid import UUID
 
 from models.sessions import Session
 from resolvers.loaders import Loaders
@@ -64,10 +63,10 @@ class RequestContext:
                 self._looked_up = True
         return self._session
 
-    @property
-    def account_id(self) -> UUID | None:
-        """The account of the session looked up so far, if any."""
-        return self._session.account_id if self._session is not None else None
+    async def after_mutation(self) -> None:
+        """Whatever a mutation wrote, every process's read cache reads its account again."""
+        if self._session is not None:
+            await self.services.read_cache.account_changed(self._session.account_id)
 
     @property
     def loaders(self) -> Loaders:

@@ -48,8 +48,8 @@ class RefusalsAsErrors(FieldExtension):
     """Answers a service's refusal with the field's payload type, carrying its problems.
 
     Every text argument is checked first (`resolvers/text_inputs.py`): nothing runs on
-    input with control or text-direction characters. After the mutation, the signed-in
-    account is announced as changed (`services/read_cache.py`).
+    input with control or text-direction characters. After the mutation, the context
+    announces what it changed (`after_mutation`: the read cache).
     """
 
     payload: Callable[..., Any]
@@ -72,10 +72,7 @@ class RefusalsAsErrors(FieldExtension):
                 counted.labels(problem.code.value, "payload").inc()
             return self.payload(errors=user_errors(refused.problems))
         finally:
-            # Whatever a mutation wrote, every process's read cache reads that account again.
-            account_id = info.context.account_id
-            if account_id is not None:
-                await info.context.services.read_cache.account_changed(account_id)
+            await info.context.after_mutation()
 
 
 def payload_mutation(*, description: str | None = None) -> Any:

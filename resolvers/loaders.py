@@ -18,9 +18,11 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from models.accounts import Account
 from models.billing import Bill, BillLine, BillPayment
-from models.cards import CardBindingAttempt, PaymentCard, ServiceTicket
+from models.cards import CardBindingAttempt, PaymentCard, ServiceTicket, ServiceTicketReply
 from models.onboarding import AccountDetails, AccountMessage, AgreementAcceptance
+from models.staff import StaffMember
 
 M = TypeVar("M", bound=Model)
 Batch = Callable[[list[UUID]], Awaitable[Sequence[Any]]]
@@ -65,6 +67,7 @@ class Loaders:
 
     def __init__(self, *, cache: bool = True) -> None:
         # By id: what the `node` field and the links between types resolve.
+        self.account: DataLoader[UUID, Account | None] = DataLoader(_by_id(Account), cache=cache)
         self.card: DataLoader[UUID, PaymentCard | None] = DataLoader(
             _by_id(PaymentCard), cache=cache
         )
@@ -100,6 +103,12 @@ class Loaders:
         self.lines_of: DataLoader[UUID, list[BillLine]] = DataLoader(
             _all_per(BillLine, "bill_id", "occurred_at"), cache=cache
         )
+        self.staff_member: DataLoader[UUID, StaffMember | None] = DataLoader(
+            _by_id(StaffMember), cache=cache
+        )
+        self.replies_of: DataLoader[UUID, list[ServiceTicketReply]] = DataLoader(
+            _all_per(ServiceTicketReply, "ticket_id", "created_at", "id"), cache=cache
+        )
 
     def forget_account(self, account_id: UUID) -> None:
         """After a write to an account: what hangs off it is read again."""
@@ -107,6 +116,11 @@ class Loaders:
             _forget(loader, account_id)
         # The continue message follows the account's progress; any of its messages may move.
         self.message.clear_all()
+
+    def forget_ticket(self, ticket_id: UUID) -> None:
+        """After a reply or a move: the ticket and its conversation are read again."""
+        _forget(self.ticket, ticket_id)
+        _forget(self.replies_of, ticket_id)
 
     def forget_attempts(self) -> None:
         """After a card binding: the attempt it started or replayed is read again."""

@@ -1,4 +1,4 @@
-"""Relay connections paged by (time, id) keyset cursors, newest first.
+"""Relay connections paged by (time, id) keyset cursors, newest or oldest first.
 
 Strawberry's `relay.Connection`, `relay.Edge` and `relay.PageInfo` carry field descriptions
 the contract's SDL does not have, and `relay.connection()` adds described arguments: the
@@ -16,7 +16,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
-from services.pagination import NewestFirst, PageArgumentError
+from services.pagination import KeysetList, PageArgumentError
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
 
@@ -30,8 +30,8 @@ class PageInfo(relay.PageInfo):
 
 
 class KeysetConnection(relay.Connection[NodeType], Generic[NodeType]):
-    """A connection over a `NewestFirst` list; subclasses name their edge type and map rows to
-    nodes with `resolve_node`."""
+    """A connection over a `KeysetList` (newest or oldest first); subclasses name their edge
+    type and map rows to nodes with `resolve_node`."""
 
     edge_type: ClassVar[type[Any]]
 
@@ -48,8 +48,8 @@ class KeysetConnection(relay.Connection[NodeType], Generic[NodeType]):
         max_results: int | None = None,
         **kwargs: Any,
     ) -> Self:
-        if not isinstance(nodes, NewestFirst):
-            raise TypeError(f"{cls.__name__} pages a NewestFirst list, not {type(nodes)!r}")
+        if not isinstance(nodes, KeysetList):
+            raise TypeError(f"{cls.__name__} pages a KeysetList, not {type(nodes)!r}")
         try:
             page = await nodes.page(first=first, last=last, after=after, before=before)
         except PageArgumentError as error:

@@ -13,13 +13,33 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from models.cards import ServiceTicket
+from models.cards import ServiceTicket, ServiceTicketReply
 from resolvers.cards import CardBindingAttemptType
 from resolvers.enums import ServiceTicketStatus
 from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id, own_rows
 from resolvers.session import require_account
 from resolvers.text_inputs import MULTILINE
+from services.public_ids import public_id
+
+
+@strawberry.type(name="ServiceTicketReply")
+class ServiceTicketReplyType:
+    id: strawberry.ID
+    body: str
+    from_support: bool = strawberry.field(
+        description="True when written by the provider's support staff (whose names are not shown)."
+    )
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, reply: ServiceTicketReply) -> ServiceTicketReplyType:
+        return cls(
+            id=strawberry.ID(public_id("ServiceTicketReply", reply.id)),
+            body=reply.body,
+            from_support=reply.from_support,
+            created_at=reply.created_at,
+        )
 
 
 @strawberry.type(name="ServiceTicket")
@@ -32,7 +52,6 @@ class ServiceTicketType(relay.Node):
     subject: str
     description: str
     status: ServiceTicketStatus
-    created_at: datetime
 
     @strawberry.field
     async def card_binding_attempt(self, info: Info) -> CardBindingAttemptType | None:
@@ -40,6 +59,14 @@ class ServiceTicketType(relay.Node):
             return None
         attempt = await info.context.loaders.attempt.load(self.model.attempt_id)
         return CardBindingAttemptType.from_model(attempt) if attempt else None
+
+    @strawberry.field(description="The conversation after the description, oldest first.")
+    async def replies(self, info: Info) -> list[ServiceTicketReplyType]:
+        rows = await info.context.loaders.replies_of.load(self.model.id)
+        return [ServiceTicketReplyType.from_model(row) for row in rows]
+
+    created_at: datetime
+    updated_at: datetime
 
     @classmethod
     def from_model(cls, ticket: ServiceTicket) -> ServiceTicketType:
@@ -51,6 +78,7 @@ class ServiceTicketType(relay.Node):
             description=ticket.description,
             status=ticket.status,
             created_at=ticket.created_at,
+            updated_at=ticket.updated_at or ticket.created_at,
         )
 
     @classmethod
@@ -79,6 +107,14 @@ class SubmitServiceTicketInput:
     )
 
 
+@strawberry.input
+class ReplyToServiceTicketInput:
+    ticket_id: strawberry.ID = strawberry.field(
+        description="A ticket of the signed-in account that is not CLOSED."
+    )
+    body: str = strawberry.field(metadata=MULTILINE)
+
+
 @strawberry.type
 class TicketMutation:
     @payload_mutation()
@@ -94,4 +130,20 @@ class TicketMutation:
             attempt_id=decode_id(wanted, "CardBindingAttempt") if wanted is not None else None,
             attempt_given=wanted is not None,
         )
+        return ServiceTicketPayload(ticket=ServiceTicketType.from_model(ticket))
+
+    @payload_mutation(
+        description=(
+            "Adds the person's reply; a RESOLVED ticket becomes OPEN again; a CLOSED one "
+            "answers TICKET_CLOSED."
+        )
+    )
+    async def reply_to_service_ticket(
+        self, info: Info, input: ReplyToServiceTicketInput
+    ) -> ServiceTicketPayload:
+        account = await require_account(info)
+        ticket = await info.context.services.tickets.reply_as_customer(
+            account, decode_id(input.ticket_id, "ServiceTicket"), input.body
+        )
+        info.context.loaders.forget_ticket(ticket.id)
         return ServiceTicketPayload(ticket=ServiceTicketType.from_model(ticket))

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account, AccountKind
 from models.codes import CodePurpose
 from models.outbox import Channel
+from models.sessions import Session
 from services import messages
 from services.clock import Clock
 from services.codes import Checked, Codes, Sent
@@ -22,9 +23,10 @@ from services.outbox import Outbox
 from services.passwords import POLICY, Passwords
 from services.phones import Phones
 from services.problems import Problem, ProblemCode, Problems, Refused
-from services.ratelimit import BackoffPolicy, RateLimiter
+from services.ratelimit import RateLimiter
 from services.regions import find_region
 from services.sessions import IssuedSession, Sessions
+from services.sign_in_throttle import LoginPolicy, SignInThrottle
 
 LOGIN = "login"
 
@@ -33,12 +35,6 @@ LOGIN = "login"
 class SignedIn:
     account: Account
     session: IssuedSession
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    per_account: BackoffPolicy
-    per_client_ip: BackoffPolicy
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class Accounts:
         *,
         clock: Clock,
         codes: Codes,
-        sessions: Sessions,
+        sessions: Sessions[Session],
         passwords: Passwords,
         outbox: Outbox,
         limiter: RateLimiter,
@@ -69,8 +65,7 @@ class Accounts:
         self.sessions = sessions
         self.passwords = passwords
         self.outbox = outbox
-        self.limiter = limiter
-        self.login_policy = login_policy
+        self.throttle = SignInThrottle(limiter, login_policy, LOGIN)
         self.frontend_url = frontend_url
 
     def link(self, route: str) -> str:
@@ -150,37 +145,23 @@ class Accounts:
             email: EmailAddress | None = parse_email(raw_email)
         except Refused:
             email = None  # still counted, under the form it was typed in
-        email_key = email.key if email else raw_email.strip().casefold()
-        account_key, ip_key = f"email:{email_key}", f"ip:{caller.client_ip}"
-        # Reserved before the hash and counted atomically: guesses sent at once are refused
-        # beyond the free ones, not all checked against the failures known before them.
-        waiting = await self.limiter.reserve_try(
-            LOGIN,
-            (account_key, self.login_policy.per_account),
-            (ip_key, self.login_policy.per_client_ip),
-        )
-        if waiting is not None:
-            raise Refused.because(
-                ProblemCode.RATE_LIMITED,
-                "Too many failed sign-ins. Wait a little, then try again.",
-                retry_after=waiting,
-            )
-        try:
+
+        async def verify() -> Account | None:
             account = await Account.get_or_none(email=email.key, kind=kind) if email else None
             # Overlong passwords are never hashed, whoever they are for.
             verified = len(password) <= POLICY.max_length and await self.passwords.verify(
                 account.password_hash if account else None, password
             )
-            if account is None or not verified:
-                # Recorded before the try is released, so no later try misses it.
-                await self.limiter.record_failure(LOGIN, account_key, self.login_policy.per_account)
-                await self.limiter.record_failure(LOGIN, ip_key, self.login_policy.per_client_ip)
-                raise Refused.because(
-                    ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
-                )
-            await self.limiter.forget_failures(LOGIN, account_key)
-        finally:
-            await self.limiter.release_try(LOGIN, account_key, ip_key)
+            return account if verified else None
+
+        account = await self.throttle.check(
+            email.key if email else raw_email.strip().casefold(),
+            caller.client_ip,
+            verify,
+            Refused.because(
+                ProblemCode.INVALID_CREDENTIALS, "The email address or password is not right."
+            ),
+        )
         if self.passwords.needs_rehash(account.password_hash):
             account.password_hash = await self.passwords.hash(password)
             await account.save(update_fields=["password_hash"])
@@ -229,7 +210,7 @@ class Accounts:
             account.password_changed_at = self.clock.now()
             await account.save(update_fields=["password_hash", "password_changed_at"])
         await self.sessions.revoke_all(account.id)
-        await self.limiter.forget_failures(LOGIN, f"email:{email.key}")
+        await self.throttle.forget(email.key)
         await self.outbox.send_email(
             account.email_display, messages.password_changed(kind, self.link("reset-password"))
         )

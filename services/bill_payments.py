@@ -1,39 +1,51 @@
-"""payBill: a bill paid on the person's own request, with the bank page when it asks.
+"""Bill payments: every charge of a bill, automatic or asked for, from its claim to its end.
 
-A bill has at most one payment under way (PROCESSING or REQUIRES_ACTION): the payment
-claims the bill's `active_payment_id` with one conditional UPDATE before anything is
-charged, and the automatic charges claim it the same way, so they skip a bill whose
-payment waits on the bank page. Every later move of a payment is one conditional UPDATE
-on its status, re-read from the gateway, and is announced on `bill-payment:<id>`.
+A bill has at most one payment under way (PROCESSING or REQUIRES_ACTION): a payment claims
+the bill's `active_payment_id` with one conditional UPDATE, in the transaction that records
+it, before anything is charged (an automatic charge counts its attempt in the same UPDATE).
+Every later move of a payment is one conditional UPDATE on its status, in one transaction
+with what it does to the bill and the emails it sends, and is announced on
+`bill-payment:<id>` once committed.
+
+A gateway call whose answer is lost (a network error, a 5xx, a process that died) may have
+charged the card. Its payment stays PROCESSING and keeps the bill; `recover` repeats the
+call with the same idempotency key, so the card is charged at most once, and settles the
+payment from the answer. It asks again, less and less often, until the gateway answers:
+freeing the bill before then would let the next charge be a second one. A call cancelled at
+shutdown (past the grace) is such a lost answer, handed over at once: its payment is due for
+`recover` now, in whichever process runs it first, rather than after `CALL_LEASE`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from gateways.port import PaymentGateway, Verification, VerificationState, WebhookEvent
+from gateways.port import (
+    ChargeOutcome,
+    PaymentGateway,
+    Verification,
+    VerificationState,
+    WebhookEvent,
+)
 from models.accounts import Account
-from models.billing import Bill, BillPayment, BillPaymentKey, BillPaymentStatus, BillStatus
+from models.billing import Bill, BillPayment, BillPaymentStatus, BillStatus
 from models.cards import FailureReason, PaymentCard
 from services import messages
+from services.arrears import Arrears
+from services.billing_dates import retry_at
 from services.cards.results import GATEWAY_FAILURES
-from services.cards.rules import check_return_url
 from services.clock import Clock
-from services.idempotency import (
-    IDEMPOTENCY_WINDOW,
-    checked_key,
-    request_hash,
-    reused_with_other_input,
-)
+from services.jobs import abandonable, backoff, stopping
+from services.metrics import Metrics
 from services.money import Money
 from services.outbox import Outbox
-from services.problems import ProblemCode, Refused
 from services.public_ids import public_id
 from services.pubsub import PubSub
 
@@ -41,14 +53,25 @@ log = logging.getLogger("onramp.billing")
 
 ACTIVE = (BillPaymentStatus.PROCESSING, BillPaymentStatus.REQUIRES_ACTION)
 TERMINAL = (BillPaymentStatus.SUCCEEDED, BillPaymentStatus.FAILED)
-# A payBill payment still PROCESSING this long after it began lost its way: settle it.
-STALE_AFTER = timedelta(minutes=10)
+# A gateway call takes at most about 95 s (Stripe: the SDK's three tries of up to 30 s each,
+# with its backoff). A payment still PROCESSING this long after its call began, with no
+# answer recorded, lost it with its process: the call is made again.
+CALL_LEASE = timedelta(minutes=5)
+# After a lost answer the gateway is asked again 30 s later, then 1, 2, 4 ... minutes later,
+# at least once an hour.
+CHECK_BASE = timedelta(seconds=30)
+CHECK_CAP = timedelta(hours=1)
 SWEEP_INTERVAL_S = 1.0
 
 
 def channel(payment_id: object) -> str:
     """The pub/sub channel on which every change of one bill payment is announced."""
     return f"bill-payment:{payment_id}"
+
+
+def charge_key(bill_id: uuid.UUID, attempt: int) -> str:
+    """The idempotency key of an automatic charge: one charge per attempt of a bill."""
+    return f"bill:{bill_id}:{attempt}"
 
 
 class BillPayments:
@@ -60,171 +83,166 @@ class BillPayments:
         outbox: Outbox,
         pubsub: PubSub,
         frontend_url: str,
-        allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
-        after_paid: Callable[[uuid.UUID], Awaitable[None]],
+        arrears: Arrears,
+        metrics: Metrics,
     ) -> None:
-        """`after_paid` is told the account whenever one of its bills becomes PAID."""
-        self.after_paid = after_paid
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
         self.pubsub = pubsub
         self.frontend_url = frontend_url
-        self.allowed_origins = allowed_origins
         self.action_timeout = action_timeout
+        self.arrears = arrears
+        self.metrics = metrics
 
-    async def pay_bill(
+    # Starting a payment.
+
+    async def begin(
         self,
-        account: Account,
+        bill: Bill,
+        card: PaymentCard,
         *,
-        bill_id: uuid.UUID | None,
-        card_id: uuid.UUID | None,
-        card_given: bool,
-        return_url: str | None,
-        idempotency_key: str,
-    ) -> BillPayment:
-        key = checked_key(idempotency_key)
-        claimed = await self._claim_key(
-            account,
-            key,
-            request_hash(str(bill_id), str(card_id) if card_given else None, return_url),
-        )
-        if isinstance(claimed, BillPayment):
-            return claimed
-        try:
-            return await self._pay(account, claimed, bill_id, card_id, card_given, return_url)
-        except BaseException:
-            # Refused (or failed) before a payment took the key: free it for a retry.
-            await BillPaymentKey.filter(id=claimed.id, payment_id=None).delete()
-            raise
+        off_session: bool,
+        return_url: str | None = None,
+        also: Callable[[uuid.UUID], Awaitable[object]] | None = None,
+    ) -> BillPayment | None:
+        """Claims the bill for a new payment and records it PROCESSING, in one transaction.
 
-    async def _claim_key(
-        self, account: Account, key: str, request_hash: str
-    ) -> BillPaymentKey | BillPayment:
-        for _ in range(3):
-            stored = await BillPaymentKey.get_or_none(account_id=account.id, key=key)
-            now = self.clock.now()
-            if stored is None:
-                try:
-                    return await BillPaymentKey.create(
-                        account_id=account.id, key=key, request_hash=request_hash, created_at=now
-                    )
-                except IntegrityError:
-                    continue  # a request with the same key claimed it first: read it
-            if stored.created_at <= now - IDEMPOTENCY_WINDOW:
-                await BillPaymentKey.filter(id=stored.id, created_at=stored.created_at).delete()
-                continue
-            if stored.request_hash != request_hash:
-                raise reused_with_other_input()
-            if stored.payment_id is not None:
-                return await BillPayment.get(id=stored.payment_id)
-            break
-        raise Refused.because(
-            ProblemCode.PAYMENT_IN_PROGRESS,
-            "A request with this idempotency key is still being answered. Try again in a moment.",
-            "idempotencyKey",
-        )
-
-    async def _pay(
-        self,
-        account: Account,
-        claimed: BillPaymentKey,
-        bill_id: uuid.UUID | None,
-        card_id: uuid.UUID | None,
-        card_given: bool,
-        return_url: str | None,
-    ) -> BillPayment:
-        check_return_url(return_url, self.allowed_origins)
-        bill = await Bill.get_or_none(id=bill_id, account_id=account.id) if bill_id else None
-        if bill is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such bill.", "billId")
-        if bill.status is BillStatus.PAID:
-            raise Refused.because(
-                ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId"
-            )
-        card = await self._card(account, card_id, card_given)
+        None when the bill is paid, another payment of it is under way, or (automatic) this
+        attempt was taken by another run. `also` writes in the same transaction.
+        """
         payment_id = uuid.uuid4()
-        # One payment of a bill at a time, automatic or asked for: the claim is one UPDATE.
-        taken = await Bill.filter(
-            id=bill.id, status=BillStatus.UNPAID, active_payment_id=None
-        ).update(active_payment_id=payment_id)
-        if not taken:
-            latest = await Bill.get(id=bill.id)
-            if latest.status is BillStatus.PAID:
-                raise Refused.because(
-                    ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId"
+        async with in_transaction():
+            claim = Bill.filter(id=bill.id, status=BillStatus.UNPAID, active_payment_id=None)
+            if off_session:
+                claimed = await claim.filter(charge_attempts=bill.charge_attempts).update(
+                    charge_attempts=F("charge_attempts") + 1,
+                    next_charge_at=None,
+                    active_payment_id=payment_id,
                 )
-            raise Refused.because(
-                ProblemCode.PAYMENT_IN_PROGRESS,
-                "A payment of this bill is already being processed.",
-                "billId",
-            )
-        try:
-            async with in_transaction():
-                payment = await BillPayment.create(
-                    id=payment_id,
-                    bill_id=bill.id,
-                    card_id=card.id,
-                    card_brand=card.brand,
-                    card_last4=card.last4,
-                    amount=bill.total,
-                    currency=bill.currency,
-                    off_session=False,
-                    status=BillPaymentStatus.PROCESSING,
-                    created_at=self.clock.now(),
-                )
-                await BillPaymentKey.filter(id=claimed.id).update(payment_id=payment.id)
-        except BaseException:
-            await Bill.filter(id=bill.id, active_payment_id=payment_id).update(
-                active_payment_id=None
-            )
-            raise
-        await self.publish(payment.id)
-        try:
-            verification = await self.gateway.charge_on_session(
-                token=card.gateway_payment_method,
-                amount=Money.of(bill.total, bill.currency),
+            else:
+                claimed = await claim.update(active_payment_id=payment_id)
+            if not claimed:
+                return None
+            payment = await BillPayment.create(
+                id=payment_id,
+                bill_id=bill.id,
+                card_id=card.id,
+                card_brand=card.brand,
+                card_last4=card.last4,
+                amount=bill.total,
+                currency=bill.currency,
+                off_session=off_session,
+                status=BillPaymentStatus.PROCESSING,
                 return_url=return_url,
-                idempotency_key=str(payment.id),
-                account=str(account.id),
+                created_at=self.clock.now(),
             )
-        except Exception:
-            log.exception("paying bill %s failed at the gateway", bill.number)
-            await self._fail(payment, FailureReason.PROCESSING_ERROR)
+            if also is not None:
+                await also(payment.id)
+        await self.publish(payment.id)
+        return payment
+
+    async def charge_automatically(self, bill: Bill) -> None:
+        """The bill's next automatic charge, to the default card: one charge per attempt,
+        whoever runs it. A bill whose payment is under way is skipped, its retry kept."""
+        card = await PaymentCard.filter(
+            account_id=bill.account_id, is_default=True, removed_at=None
+        ).first()
+        if card is not None:
+            payment = await self.begin(bill, card, off_session=True)
+            if payment is not None:
+                await self.call(payment)
+            return
+        async with in_transaction():
+            claimed = await Bill.filter(
+                id=bill.id,
+                status=BillStatus.UNPAID,
+                charge_attempts=bill.charge_attempts,
+                active_payment_id=None,
+            ).update(charge_attempts=F("charge_attempts") + 1, next_charge_at=None)
+            flagged = bool(claimed) and await self._charge_failed(bill.id, "no_default_card")
+        if flagged:
+            await self.arrears.announce(bill.account_id)
+
+    async def call(self, payment: BillPayment) -> None:
+        """Sends the payment's gateway call, or sends it again with the same idempotency key,
+        and settles the payment from the answer.
+
+        When the answer is lost the payment stays PROCESSING, keeping its bill, and the
+        gateway is asked again later (`recover`).
+        """
+        bill = await Bill.get(id=payment.bill_id)
+        amount = Money.of(payment.amount, payment.currency)
+        try:
+            card = await PaymentCard.get(id=payment.card_id)
+            if payment.off_session:
+                outcome = await abandonable(
+                    self.gateway.charge_off_session(
+                        token=card.gateway_payment_method,
+                        amount=amount,
+                        # The attempt this payment counted when it claimed the bill.
+                        idempotency_key=charge_key(bill.id, bill.charge_attempts - 1),
+                    )
+                )
+            else:
+                verification = await abandonable(
+                    self.gateway.charge_on_session(
+                        token=card.gateway_payment_method,
+                        amount=amount,
+                        return_url=payment.return_url,
+                        idempotency_key=str(payment.id),
+                        account=str(bill.account_id),
+                    )
+                )
+        except asyncio.CancelledError:
+            await self._hand_over(payment)
+            raise
+        except Exception as error:
+            await self._check_later(payment, error)
+            return
+        if payment.off_session:
+            await self._settle_automatic(payment, outcome)
         else:
             await self._apply(payment, verification)
-        return await BillPayment.get(id=payment.id)
 
-    async def _card(
-        self, account: Account, card_id: uuid.UUID | None, card_given: bool
-    ) -> PaymentCard:
-        if card_given:
-            card = (
-                await PaymentCard.get_or_none(id=card_id, account_id=account.id, removed_at=None)
-                if card_id
-                else None
-            )
-            if card is None:
-                raise Refused.because(ProblemCode.NOT_FOUND, "There is no such card.", "cardId")
-            return card
-        default = await PaymentCard.get_or_none(
-            account_id=account.id, is_default=True, removed_at=None
+    async def _hand_over(self, payment: BillPayment) -> None:
+        """Cancelled past the shutdown's grace, with the gateway's answer unknown: the payment
+        keeps its bill and is due for `recover` at once, in whichever process comes first,
+        which asks the gateway again with the same key."""
+        await BillPayment.filter(id=payment.id, status=BillPaymentStatus.PROCESSING).update(
+            next_check_at=self.clock.now()
         )
-        if default is None:
-            raise Refused.because(
-                ProblemCode.NO_PAYMENT_CARD,
-                "There is no card to charge: add a card first.",
-                "cardId",
-            )
-        return default
+        self.metrics.bill_charges.labels("interrupted").inc()
+        log.warning("the charge of payment %s was interrupted at shutdown: handed over", payment.id)
+
+    async def _check_later(self, payment: BillPayment, error: Exception) -> None:
+        due = self.clock.now() + backoff(payment.checks + 1, base=CHECK_BASE, cap=CHECK_CAP)
+        await BillPayment.filter(id=payment.id, status=BillPaymentStatus.PROCESSING).update(
+            next_check_at=due
+        )
+        log.warning(
+            "the gateway's answer for payment %s was lost (%r): asking again at %s",
+            payment.id,
+            error,
+            due.isoformat(),
+        )
 
     # The moves of a payment.
 
+    async def _settle_automatic(self, payment: BillPayment, outcome: ChargeOutcome) -> None:
+        reference = outcome.reference or None
+        self.metrics.bill_charges.labels("succeeded" if outcome.succeeded else "failed").inc()
+        if outcome.succeeded:
+            await self._succeed(payment, reference)
+            return
+        code = outcome.failure_code or "failed"
+        reason = GATEWAY_FAILURES.get(code, FailureReason.PROCESSING_ERROR)
+        await self._fail(payment, reason, reference, code)
+
     async def _apply(self, payment: BillPayment, verification: Verification) -> None:
-        if verification.state is VerificationState.REQUIRES_ACTION:
-            if verification.redirect_url is None:
-                return  # read again later (a webhook); the link is not ours to make
+        state = verification.state
+        if state is VerificationState.REQUIRES_ACTION and verification.redirect_url:
             now = self.clock.now()
             moved = await BillPayment.filter(
                 id=payment.id, status=BillPaymentStatus.PROCESSING
@@ -233,73 +251,150 @@ class BillPayments:
                 gateway_reference=verification.reference,
                 redirect_url=verification.redirect_url,
                 action_expires_at=now + self.action_timeout,
+                next_check_at=None,
             )
             if moved:
                 await self.publish(payment.id)
-            return
-        await BillPayment.filter(id=payment.id, gateway_reference=None).update(
-            gateway_reference=verification.reference
-        )
-        await self._settle(payment, verification)
+        elif state is VerificationState.REQUIRES_ACTION:
+            # The gateway has it, but its single-use bank link went with a lost answer.
+            await self._end(payment, verification.reference, FailureReason.PROCESSING_ERROR)
+        elif state is VerificationState.PROCESSING:
+            # Not final yet: a webhook tells, or the gateway is asked again.
+            await BillPayment.filter(id=payment.id, status=BillPaymentStatus.PROCESSING).update(
+                gateway_reference=verification.reference,
+                next_check_at=self.clock.now()
+                + backoff(payment.checks + 1, base=CHECK_BASE, cap=CHECK_CAP),
+            )
+        else:
+            await self._settle(payment, verification)
 
     async def _settle(self, payment: BillPayment, verification: Verification) -> None:
+        """Settles an on-session payment from a final state of its verification."""
         if verification.state is VerificationState.SUCCEEDED:
-            await self._succeed(payment)
+            await self._succeed(payment, verification.reference)
         elif verification.state is VerificationState.FAILED:
             code = verification.failure_code or ""
-            await self._fail(payment, GATEWAY_FAILURES.get(code, FailureReason.DECLINED))
+            reason = GATEWAY_FAILURES.get(code, FailureReason.DECLINED)
+            await self._fail(payment, reason, verification.reference, code)
         elif verification.state is VerificationState.CANCELED:
-            await self._fail(payment, FailureReason.AUTHENTICATION_TIMEOUT)
+            await self._fail(payment, FailureReason.AUTHENTICATION_TIMEOUT, verification.reference)
 
-    async def _succeed(self, payment: BillPayment) -> None:
+    async def _succeed(self, payment: BillPayment, reference: str | None) -> None:
         now = self.clock.now()
-        moved = await BillPayment.filter(id=payment.id, status__in=ACTIVE).update(
-            status=BillPaymentStatus.SUCCEEDED,
-            redirect_url=None,
-            action_expires_at=None,
-            completed_at=now,
-        )
-        if not moved:
-            return
-        paid = await Bill.filter(id=payment.bill_id, status=BillStatus.UNPAID).update(
-            status=BillStatus.PAID,
-            paid_at=now,
-            last_charge_error=None,
-            next_charge_at=None,
-            active_payment_id=None,
-        )
-        await Bill.filter(id=payment.bill_id, active_payment_id=payment.id).update(
-            active_payment_id=None
-        )
-        await self.publish(payment.id)
-        bill = await Bill.get(id=payment.bill_id)
-        log.info("bill %s paid by payBill", bill.number)
-        if paid:
-            await self.after_paid(bill.account_id)
-            account = await Account.get(id=bill.account_id)
-            await self.outbox.send_email(
-                account.email_display,
-                messages.bill_paid(
-                    bill.number,
-                    f"{bill.total} {bill.currency}",
-                    f"{payment.card_brand.upper()} •••• {payment.card_last4}",
-                    f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
-                ),
+        async with in_transaction():
+            moved = await BillPayment.filter(id=payment.id, status__in=ACTIVE).update(
+                status=BillPaymentStatus.SUCCEEDED,
+                redirect_url=None,
+                action_expires_at=None,
+                next_check_at=None,
+                completed_at=now,
+                **_reference(reference),
             )
+            if not moved:
+                return
+            paid = await Bill.filter(id=payment.bill_id, status=BillStatus.UNPAID).update(
+                status=BillStatus.PAID,
+                paid_at=now,
+                last_charge_error=None,
+                next_charge_at=None,
+                active_payment_id=None,
+            )
+            await Bill.filter(id=payment.bill_id, active_payment_id=payment.id).update(
+                active_payment_id=None
+            )
+            bill = await Bill.get(id=payment.bill_id)
+            lifted = bool(paid) and await self.arrears.lift_if_settled(bill.account_id)
+            if paid:
+                card = f"{payment.card_brand.upper()} •••• {payment.card_last4}"
+                await self._tell(
+                    bill, messages.bill_paid(bill.number, _total(bill), card, self._link_to(bill))
+                )
+        log.info("bill %s paid by payment %s", bill.number, payment.id)
+        if lifted:
+            await self.arrears.announce(bill.account_id)
+        await self.publish(payment.id)
 
-    async def _fail(self, payment: BillPayment, reason: FailureReason) -> None:
-        moved = await BillPayment.filter(id=payment.id, status__in=ACTIVE).update(
-            status=BillPaymentStatus.FAILED,
-            failure_reason=reason.value,
-            redirect_url=None,
-            action_expires_at=None,
-            completed_at=self.clock.now(),
+    async def _fail(
+        self,
+        payment: BillPayment,
+        reason: FailureReason,
+        reference: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        """Fails the payment and frees its bill; an automatic charge's bill is given its
+        next retry and the person is told."""
+        async with in_transaction():
+            moved = await BillPayment.filter(id=payment.id, status__in=ACTIVE).update(
+                status=BillPaymentStatus.FAILED,
+                failure_reason=reason.value,
+                redirect_url=None,
+                action_expires_at=None,
+                next_check_at=None,
+                completed_at=self.clock.now(),
+                **_reference(reference),
+            )
+            if not moved:
+                return
+            await Bill.filter(id=payment.bill_id, active_payment_id=payment.id).update(
+                active_payment_id=None
+            )
+            flagged = payment.off_session and await self._charge_failed(
+                payment.bill_id, code or reason.value.lower()
+            )
+        if flagged:
+            await self.arrears.announce((await Bill.get(id=payment.bill_id)).account_id)
+        await self.publish(payment.id)
+
+    async def _charge_failed(self, bill_id: uuid.UUID, code: str) -> bool:
+        """An automatic charge failed: the next retry, the email, after the last the arrears
+        flag (True: announce it once the transaction has committed)."""
+        bill = await Bill.get(id=bill_id)
+        # The attempt that failed was counted when it claimed the bill.
+        retry = retry_at(bill.issued_at.date(), bill.charge_attempts)
+        await Bill.filter(id=bill.id).update(next_charge_at=retry, last_charge_error=code[:64])
+        account = await self._tell(
+            bill,
+            messages.bill_payment_failed(
+                bill.number,
+                _total(bill),
+                retry.date().isoformat() if retry else None,
+                cards_link=f"{self.frontend_url}/cards",
+                bills_link=f"{self.frontend_url}/bills",
+                bill_link=self._link_to(bill),
+                needs_the_person=GATEWAY_FAILURES.get(code)
+                is FailureReason.AUTHENTICATION_REQUIRED,
+            ),
         )
-        await Bill.filter(id=payment.bill_id, active_payment_id=payment.id).update(
-            active_payment_id=None
-        )
-        if moved:
-            await self.publish(payment.id)
+        if retry is not None:
+            return False
+        await self.arrears.flag_for_charges(account, f"bill {bill.number} unpaid after every retry")
+        return True
+
+    async def _tell(self, bill: Bill, message: messages.Message) -> Account:
+        """Emails the bill's account; returns it."""
+        account = await Account.get(id=bill.account_id)
+        await self.outbox.send_email(account.email_display, message)
+        return account
+
+    def _link_to(self, bill: Bill) -> str:
+        """The bill's page in the frontend, by the API's own opaque id."""
+        return f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}"
+
+    async def _end(
+        self, payment: BillPayment, reference: str | None, reason: FailureReason
+    ) -> None:
+        """Ends a payment that waits for the person: cancel first, then believe the gateway
+        (the bank may have answered just in time); else it fails for `reason`."""
+        if reference is not None:
+            await self.gateway.cancel_verification(reference)
+            verification = await self.gateway.verification(reference)
+            if verification is not None and verification.state in (
+                VerificationState.SUCCEEDED,
+                VerificationState.FAILED,
+            ):
+                await self._settle(payment, verification)
+                return
+        await self._fail(payment, reason, reference)
 
     # What the gateway tells us.
 
@@ -319,39 +414,37 @@ class BillPayments:
     # Background work, safe in every process at once.
 
     async def sweep(self) -> None:
-        """Ends payments left on the bank page past their time, and lost ones.
-
-        Cancel first, then believe the gateway: the bank may have answered just in time.
-        Either way the bill is free again for payBill and for its automatic retries.
-        """
+        """Ends payments left on the bank page past their time; recovers lost answers."""
         now = self.clock.now()
         for payment in await BillPayment.filter(
             status=BillPaymentStatus.REQUIRES_ACTION, off_session=False, action_expires_at__lte=now
         ):
-            await self._end(payment, FailureReason.AUTHENTICATION_TIMEOUT, cancel=True)
-        for payment in await BillPayment.filter(
-            status=BillPaymentStatus.PROCESSING,
-            off_session=False,
-            created_at__lte=now - STALE_AFTER,
-        ):
-            await self._end(payment, FailureReason.PROCESSING_ERROR, cancel=False)
+            try:
+                await self._end(
+                    payment, payment.gateway_reference, FailureReason.AUTHENTICATION_TIMEOUT
+                )
+            except Exception as error:
+                log.warning("ending payment %s failed: %r", payment.id, error)
+        await self.recover()
 
-    async def _end(self, payment: BillPayment, reason: FailureReason, *, cancel: bool) -> None:
-        reference = payment.gateway_reference
-        if reference is None:
-            await self._fail(payment, reason)
-            return
-        if cancel:
-            await self.gateway.cancel_verification(reference)
-        verification = await self.gateway.verification(reference)
-        if verification is not None and verification.state in (
-            VerificationState.SUCCEEDED,
-            VerificationState.FAILED,
-            VerificationState.CANCELED,
-        ):
-            await self._settle(payment, verification)
-        else:
-            await self._fail(payment, reason)
+    async def recover(self) -> None:
+        """Asks the gateway again about every payment whose answer was lost or is late."""
+        now = self.clock.now()
+        due = await BillPayment.filter(status=BillPaymentStatus.PROCESSING).filter(
+            Q(next_check_at__lte=now) | Q(next_check_at=None, created_at__lte=now - CALL_LEASE)
+        )
+        for payment in due:
+            if stopping():
+                break  # the rest stay due: the next process asks
+            # One process asks, once per check: counting it leases the payment for a call.
+            claimed = await BillPayment.filter(
+                id=payment.id, status=BillPaymentStatus.PROCESSING, checks=payment.checks
+            ).update(checks=payment.checks + 1, next_check_at=now + CALL_LEASE)
+            if not claimed:
+                continue
+            payment.checks += 1
+            log.info("asking the gateway again about payment %s (%d)", payment.id, payment.checks)
+            await self.call(payment)
 
     async def publish(self, payment_id: uuid.UUID) -> None:
         await self.pubsub.publish(channel(payment_id), f"changed:{uuid.uuid4().hex}")
@@ -370,3 +463,12 @@ class BillPayments:
         if not await Bill.exists(id=payment.bill_id, account_id=account_id):
             return None
         return payment
+
+
+def _total(bill: Bill) -> str:
+    return f"{bill.total} {bill.currency}"
+
+
+def _reference(reference: str | None) -> dict[str, str]:
+    """The gateway's reference for the payment, when its answer named one."""
+    return {"gateway_reference": reference} if reference else {}

@@ -9,21 +9,18 @@ billed and charged as it is recorded.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateways.port import ChargeOutcome, PaymentGateway
+from gateways.port import PaymentGateway
 from models.accounts import Account
 from models.billing import (
     Bill,
@@ -31,32 +28,30 @@ from models.billing import (
     BillKind,
     BillLine,
     BillPayment,
-    BillPaymentStatus,
     BillStatus,
     UsageRecord,
 )
-from models.cards import FailureReason, PaymentCard
+from models.cards import PaymentCard
 from services import messages
+from services.arrears import Arrears
 from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
-from services.billing_dates import BILLING_DAY
-from services.cards.results import GATEWAY_FAILURES
+from services.billing_dates import BILLING_DAY, midnight
 from services.clock import Clock
-from services.jobs import Job, abandonable, stopping
+from services.jobs import Job, stopping
 from services.metrics import Metrics
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.pagination import NewestFirst
+from services.pay_bill import PayBill
 from services.problems import ProblemCode, Refused
-from services.public_ids import public_id
 from services.pubsub import PubSub
 from services.read_cache import ReadCache
 from services.regions import find_region
+from services.staff.audit import Actor, Audit
 from services.text import check_text
 
 log = logging.getLogger("onramp.billing")
 
-# Days after the first failed charge on which it is tried again.
-RETRY_AFTER_DAYS = (1, 3, 7)
 RUN_INTERVAL_S = 3600.0
 
 
@@ -83,10 +78,6 @@ def next_month(first: date) -> date:
 
 def period_key(first: date) -> str:
     return f"{first.year:04d}-{first.month:02d}"
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def parse_amount(raw: str, currency: str) -> Decimal:
@@ -117,33 +108,40 @@ class Billing:
         read_cache: ReadCache,
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
+        audit: Audit,
         metrics: Metrics,
     ) -> None:
-        self.metrics = metrics
-        self.read_cache = read_cache
         self.frontend_url = frontend_url
         self.clock = clock
         self.gateway = gateway
         self.outbox = outbox
+        self.audit = audit
+        self.arrears = Arrears(outbox=outbox, read_cache=read_cache, audit=audit)
         self.payments = BillPayments(
             clock=clock,
             gateway=gateway,
             outbox=outbox,
             pubsub=pubsub,
             frontend_url=frontend_url,
-            allowed_origins=allowed_origins,
             action_timeout=action_timeout,
-            after_paid=self.lift_arrears_if_settled,
+            arrears=self.arrears,
+            metrics=metrics,
         )
-        self.pay_bill = self.payments.pay_bill
+        self.pay_bill = PayBill(
+            clock=clock, payments=self.payments, allowed_origins=allowed_origins
+        ).pay_bill
         self.receive = self.payments.receive
         self.payment_of = self.payments.payment_of
+        # Staff's or an operator's flag stays until one of them clears it.
+        self.flag_arrears = self.arrears.flag
+        self.clear_arrears = self.arrears.clear
 
     # Usage
 
     async def record_usage(
-        self, account: Account, raw_amount: str, description: str
+        self, account: Account, raw_amount: str, description: str, *, actor: Actor | None = None
     ) -> UsageRecord:
+        """Usage as metered; recorded by staff or an operator (`actor`), with its audit row."""
         if account.cloud_enabled_at is None:
             raise Refused.because(
                 ProblemCode.PREREQUISITE_MISSING,
@@ -158,13 +156,22 @@ class Billing:
                 "Describe the usage in 1 to 200 characters.",
                 "description",
             )
-        usage = await UsageRecord.create(
-            account_id=account.id,
-            amount=str(amount),
-            currency=currency,
-            description=text,
-            occurred_at=self.clock.now(),
-        )
+        async with in_transaction():
+            usage = await UsageRecord.create(
+                account_id=account.id,
+                amount=str(amount),
+                currency=currency,
+                description=text,
+                occurred_at=self.clock.now(),
+            )
+            if actor is not None:
+                await self.audit.record(
+                    actor,
+                    "usage.record",
+                    account_id=account.id,
+                    subject=account.email,
+                    after={"amount": str(amount), "currency": currency, "description": text},
+                )
         if account.arrears_risk:
             await self._bill_at_once(account, usage)
         return usage
@@ -179,7 +186,7 @@ class Billing:
             usage=[usage],
         )
         if bill is not None:
-            await self._charge(bill)
+            await self.payments.charge_automatically(bill)
 
     # The monthly run
 
@@ -207,8 +214,8 @@ class Billing:
             usage = await UsageRecord.filter(
                 account_id=account.id,
                 bill_id=None,
-                occurred_at__gte=_midnight(start),
-                occurred_at__lt=_midnight(end),
+                occurred_at__gte=midnight(start),
+                occurred_at__lt=midnight(end),
             ).order_by("occurred_at")
             if not usage:
                 continue
@@ -222,7 +229,7 @@ class Billing:
             )
             if bill is not None:
                 issued += 1
-                await self._charge(bill)
+                await self.payments.charge_automatically(bill)
         return issued
 
     async def _issue(
@@ -296,197 +303,58 @@ class Billing:
         for bill in due:
             if stopping():
                 break  # still due: the next run (any process's) charges the rest
-            await self._charge(bill)
+            await self.payments.charge_automatically(bill)
             charged += 1
         return charged
 
-    async def _charge(self, bill: Bill) -> None:
-        attempt = bill.charge_attempts
-        payment_id = uuid.uuid4()
-        # One charge per attempt, whoever runs it: claim the attempt first. A bill whose
-        # payment is under way (payBill waiting on the bank page) is skipped, its retry kept.
-        claimed = await Bill.filter(
-            id=bill.id, status=BillStatus.UNPAID, charge_attempts=attempt, active_payment_id=None
-        ).update(
-            charge_attempts=F("charge_attempts") + 1,
-            next_charge_at=None,
-            active_payment_id=payment_id,
-        )
-        if not claimed:
-            return
-        # Until the bill is PAID or its next try is scheduled, the claim is this process's:
-        # cancelled past the shutdown's grace, it gives the claim back (`_release`).
-        try:
-            card = await PaymentCard.filter(
-                account_id=bill.account_id, is_default=True, removed_at=None
-            ).first()
-            outcome = None
-            if card is not None:
-                outcome = await self._charge_card(
-                    bill, card, f"bill:{bill.id}:{attempt}", payment_id
-                )
-            succeeded = outcome is not None and outcome.succeeded
-            if succeeded:
-                paid = await Bill.filter(id=bill.id, status=BillStatus.UNPAID).update(
-                    status=BillStatus.PAID,
-                    paid_at=self.clock.now(),
-                    last_charge_error=None,
-                    active_payment_id=None,
-                )
-            else:
-                failures = attempt + 1
-                retry_at = (
-                    _midnight(
-                        bill.issued_at.date() + timedelta(days=RETRY_AFTER_DAYS[failures - 1])
-                    )
-                    if failures <= len(RETRY_AFTER_DAYS)
-                    else None
-                )
-                await Bill.filter(id=bill.id).update(
-                    active_payment_id=None,
-                    next_charge_at=retry_at,
-                    last_charge_error=(
-                        (outcome.failure_code if outcome else "no_default_card") or "failed"
-                    ),
-                )
-        except asyncio.CancelledError:
-            await self._release(bill, attempt, payment_id)
-            raise
-        self.metrics.bill_charges.labels("succeeded" if succeeded else "failed").inc()
-        if succeeded:
-            log.info("bill %s paid", bill.number)
-            if paid:
-                await self.lift_arrears_if_settled(bill.account_id)
-            if paid and card is not None:
-                account = await Account.get(id=bill.account_id)
-                await self.outbox.send_email(
-                    account.email_display,
-                    messages.bill_paid(
-                        bill.number,
-                        f"{bill.total} {bill.currency}",
-                        f"{card.brand.upper()} •••• {card.last4}",
-                        f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
-                    ),
-                )
-            return
-        account = await Account.get(id=bill.account_id)
-        await self.outbox.send_email(
-            account.email_display,
-            messages.bill_payment_failed(
-                bill.number,
-                f"{bill.total} {bill.currency}",
-                retry_at.date().isoformat() if retry_at else None,
-                cards_link=f"{self.frontend_url}/cards",
-                bills_link=f"{self.frontend_url}/bills",
-                bill_link=f"{self.frontend_url}/bills/{public_id('Bill', bill.id)}",
-                needs_the_person=bool(
-                    outcome
-                    and GATEWAY_FAILURES.get(outcome.failure_code or "")
-                    is FailureReason.AUTHENTICATION_REQUIRED
-                ),
-            ),
-        )
-        if retry_at is None:
-            await self.flag_arrears(
-                account, f"bill {bill.number} unpaid after every retry", by_charges=True
+    async def charge_now(self, bill_id: UUID | None, actor: Actor) -> BillPayment:
+        """Staff (or an operator) run an UNPAID bill's charge now, as its next retry, to the
+        default card; the claim and its audit row are one transaction."""
+        bill = await Bill.get_or_none(id=bill_id) if bill_id else None
+        if bill is None:
+            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such bill.", "billId")
+        card = await PaymentCard.filter(
+            account_id=bill.account_id, is_default=True, removed_at=None
+        ).first()
+        if card is None:
+            raise Refused.because(
+                ProblemCode.NO_PAYMENT_CARD, "The account has no default card to charge.", "billId"
             )
 
-    async def _release(self, bill: Bill, attempt: int, payment_id: uuid.UUID) -> None:
-        """Gives back a charge cancelled past the shutdown's grace, as if never claimed.
-
-        The gateway may or may not have charged: the next try (any process's, at once) uses
-        the same attempt number and so the same idempotency key, and the gateway answers it
-        with that charge instead of making another.
-        """
-        released = await Bill.filter(
-            id=bill.id, status=BillStatus.UNPAID, active_payment_id=payment_id
-        ).update(active_payment_id=None, charge_attempts=attempt, next_charge_at=self.clock.now())
-        if released:
-            await BillPayment.filter(id=payment_id, status=BillPaymentStatus.PROCESSING).delete()
-            self.metrics.bill_charges.labels("released").inc()
-            log.warning("the charge of bill %s was released unfinished at shutdown", bill.number)
-
-    async def _charge_card(
-        self, bill: Bill, card: PaymentCard, idempotency_key: str, payment_id: uuid.UUID
-    ) -> ChargeOutcome | None:
-        """One automatic charge, recorded as a payment of the bill whatever happens."""
-        payment = await BillPayment.create(
-            id=payment_id,
-            bill_id=bill.id,
-            card_id=card.id,
-            card_brand=card.brand,
-            card_last4=card.last4,
-            amount=bill.total,
-            currency=bill.currency,
-            off_session=True,
-            status=BillPaymentStatus.PROCESSING,
-            created_at=self.clock.now(),
-        )
-        outcome: ChargeOutcome | None
-        try:
-            outcome = await abandonable(
-                self.gateway.charge_off_session(
-                    token=card.gateway_payment_method,
-                    amount=Money.of(bill.total, bill.currency),
-                    idempotency_key=idempotency_key,
-                )
+        async def record(payment_id: UUID) -> None:
+            await self.audit.record(
+                actor,
+                "bill.charge",
+                account_id=bill.account_id,
+                subject=bill.number,
+                before={"status": bill.status.value, "chargeAttempts": bill.charge_attempts},
+                after={"chargeAttempts": bill.charge_attempts + 1, "payment": str(payment_id)},
             )
-        except Exception:
-            # Counted as a failed try: the bill's next retry is scheduled as for a decline.
-            log.exception("charging bill %s failed at the gateway", bill.number)
-            outcome = None
-        succeeded = outcome is not None and outcome.succeeded
-        code = None if succeeded else (outcome.failure_code if outcome else None)
-        await BillPayment.filter(id=payment.id).update(
-            status=BillPaymentStatus.SUCCEEDED if succeeded else BillPaymentStatus.FAILED,
-            failure_reason=None
-            if succeeded
-            else GATEWAY_FAILURES.get(code or "", FailureReason.PROCESSING_ERROR).value,
-            gateway_reference=outcome.reference if outcome else None,
-            completed_at=self.clock.now(),
+
+        payment = (
+            await self.payments.begin(bill, card, off_session=True, also=record)
+            if bill.status is BillStatus.UNPAID
+            else None
         )
-        return outcome
+        if payment is not None:
+            await self.payments.call(payment)
+            return await BillPayment.get(id=payment.id)
+        if (await Bill.get(id=bill.id)).status is BillStatus.PAID:
+            raise Refused.because(
+                ProblemCode.BILL_ALREADY_PAID, "This bill is already paid.", "billId"
+            )
+        raise Refused.because(
+            ProblemCode.PAYMENT_IN_PROGRESS,
+            "A payment of this bill is already being processed.",
+            "billId",
+        )
+
+    async def bill_by_number(self, number: str) -> Bill | None:
+        return await Bill.get_or_none(number=number.strip().upper())
 
     def payments_of(self, bill_ids: list[UUID]) -> QuerySet[BillPayment]:
         """Every charge of these bills, newest first."""
         return BillPayment.filter(bill_id__in=bill_ids).order_by("-created_at")
-
-    # Arrears risk
-
-    async def flag_arrears(
-        self, account: Account, reason: str, *, by_charges: bool = False
-    ) -> Account:
-        """Flags the account; an operator's flag stays until an operator clears it."""
-        flagged = await Account.filter(id=account.id).first()
-        operator_flag = bool(flagged and flagged.arrears_risk and not flagged.arrears_from_charges)
-        await Account.filter(id=account.id).update(
-            arrears_risk=True,
-            arrears_reason=reason[:200],
-            arrears_from_charges=by_charges and not operator_flag,
-        )
-        await self.read_cache.account_changed(account.id)
-        log.info("account %s flagged for arrears risk", account.id)
-        return await Account.get(id=account.id)
-
-    async def clear_arrears(self, account: Account) -> Account:
-        await Account.filter(id=account.id).update(
-            arrears_risk=False, arrears_reason=None, arrears_from_charges=False
-        )
-        await self.read_cache.account_changed(account.id)
-        return await Account.get(id=account.id)
-
-    async def lift_arrears_if_settled(self, account_id: UUID) -> None:
-        """Once every bill is paid, a flag that failed charges set is lifted, and said so."""
-        if await Bill.filter(account_id=account_id, status=BillStatus.UNPAID).exists():
-            return
-        lifted = await Account.filter(
-            id=account_id, arrears_risk=True, arrears_from_charges=True
-        ).update(arrears_risk=False, arrears_reason=None, arrears_from_charges=False)
-        if lifted:
-            await self.read_cache.account_changed(account_id)
-            account = await Account.get(id=account_id)
-            log.info("account %s no longer at arrears risk: every bill is paid", account.id)
-            await self.outbox.send_email(account.email_display, messages.arrears_lifted())
 
     # Reading
 

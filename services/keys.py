@@ -1,12 +1,16 @@
-"""Per-purpose keys derived from the master secret (HKDF-SHA256), and HMACs made with them."""
+"""Per-purpose keys derived from the master secret (HKDF-SHA256): HMACs made with them, and
+secrets sealed with them (AES-GCM) where a secret must be read back (a staff TOTP seed)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
 from enum import StrEnum
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -17,6 +21,9 @@ class Purpose(StrEnum):
     WEBHOOKS = "webhooks"
     GATEWAY = "gateway"
     BANK_PAGE = "bank-page"
+    STAFF_SESSIONS = "staff-sessions"
+    STAFF_SETUP_CODES = "staff-setup-codes"
+    STAFF_TOTP = "staff-totp"
 
 
 class KeyRing:
@@ -38,6 +45,21 @@ class KeyRing:
     def mac(self, purpose: Purpose, message: str | bytes) -> str:
         data = message.encode() if isinstance(message, str) else message
         return hmac.new(self._keys[purpose], data, hashlib.sha256).hexdigest()
+
+    def seal(self, purpose: Purpose, secret: str, bound_to: str) -> str:
+        """The secret encrypted and authenticated under the purpose's key, as text.
+
+        `bound_to` (the owning row's id) is authenticated too: a sealed value copied onto
+        another row does not open there.
+        """
+        nonce = os.urandom(12)
+        sealed = AESGCM(self._keys[purpose]).encrypt(nonce, secret.encode(), bound_to.encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def unseal(self, purpose: Purpose, sealed: str, bound_to: str) -> str:
+        """The secret `seal` sealed; raises `cryptography.exceptions.InvalidTag` if altered."""
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return AESGCM(self._keys[purpose]).decrypt(raw[:12], raw[12:], bound_to.encode()).decode()
 
 
 def _derive(master: bytes, purpose: Purpose) -> bytes:

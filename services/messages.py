@@ -111,6 +111,15 @@ def ticket_received(number: str, subject: str) -> Message:
     )
 
 
+def ticket_answered(number: str, subject: str, link: str) -> Message:
+    return Message(
+        "service-ticket-reply",
+        f"Support answered your request {number}",
+        f"Our support team answered your service ticket {number} ({subject}).\n"
+        f"Read the answer and reply here: {link}\n",
+    )
+
+
 def bill_issued(
     number: str, period: str, lines: list[tuple[str, str]], totals: dict[str, str]
 ) -> Message:

@@ -101,7 +101,8 @@ class Metrics:
         )
         self.bill_charges = Counter(
             "onramp_bill_charges",
-            "Automatic charges of bills, by outcome (succeeded, failed, released at shutdown).",
+            "Automatic charges of bills by outcome (succeeded, failed), and charges interrupted "
+            "at shutdown and handed over to be asked again (interrupted).",
             ["outcome"],
             registry=r,
         )

@@ -1,4 +1,5 @@
-"""Relay-style cursor windows: the contract's limits, opaque cursors, keyset pages of a query."""
+"""Relay-style cursor windows: the contract's limits, opaque cursors, keyset pages of a query,
+newest first or oldest first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -72,33 +73,41 @@ class Page(Generic[Row]):
 
 
 @dataclass(frozen=True)
-class NewestFirst(Generic[Row]):
-    """A list read newest first by `field` then id, paged by (field, id) cursors."""
+class KeysetList(Generic[Row]):
+    """A list read in the order of `field` then id, paged by (field, id) cursors.
+
+    `NewestFirst` reads it from the latest, `OldestFirst` from the earliest; `after` always
+    means further along the list, in its own order.
+    """
 
     query: QuerySet[Row]
     field: str
+    newest_first: ClassVar[bool] = True
 
     async def page(
         self, *, first: int | None, last: int | None, after: str | None, before: str | None
     ) -> Page[Row]:
         query, field = self.query, self.field
+        onward, backward = ("lt", "gt") if self.newest_first else ("gt", "lt")
+        forward_order = (f"-{field}", "-id") if self.newest_first else (field, "id")
+        reverse_order = (field, "id") if self.newest_first else (f"-{field}", "-id")
         chosen = window(first=first, last=last, after=after, before=before)
         try:
             if chosen.after:
                 at, key = datetime.fromisoformat(chosen.after[0]), chosen.after[1]
-                query = query.filter(_beyond(field, "lt", at, key))
+                query = query.filter(_beyond(field, onward, at, key))
             if chosen.before:
                 at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
-                query = query.filter(_beyond(field, "gt", at, key))
+                query = query.filter(_beyond(field, backward, at, key))
         except (ValueError, IndexError, TypeError) as error:
             raise PageArgumentError("That cursor is not valid.") from error
         if chosen.from_end:
-            rows = list(await query.order_by(field, "id").limit(chosen.limit + 1))
+            rows = list(await query.order_by(*reverse_order).limit(chosen.limit + 1))
             more = len(rows) > chosen.limit
             rows = list(reversed(rows[: chosen.limit]))
             has_previous, has_next = more, chosen.before is not None
         else:
-            rows = list(await query.order_by(f"-{field}", "-id").limit(chosen.limit + 1))
+            rows = list(await query.order_by(*forward_order).limit(chosen.limit + 1))
             more = len(rows) > chosen.limit
             rows = rows[: chosen.limit]
             has_previous, has_next = chosen.after is not None, more
@@ -109,6 +118,14 @@ class NewestFirst(Generic[Row]):
             has_next=has_next,
             has_previous=has_previous,
         )
+
+
+class NewestFirst(KeysetList[Row]):
+    newest_first = True
+
+
+class OldestFirst(KeysetList[Row]):
+    newest_first = False
 
 
 def _beyond(field: str, direction: str, at: datetime, key: str) -> Q:

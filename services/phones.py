@@ -11,6 +11,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from models.accounts import Account
 from models.codes import CodePurpose
 from models.outbox import Channel
+from models.sessions import Session
 from services import messages
 from services.clock import Clock
 from services.codes import Codes, Sent
@@ -86,7 +87,7 @@ class Phones:
         codes: Codes,
         outbox: Outbox,
         passwords: Passwords,
-        sessions: Sessions,
+        sessions: Sessions[Session],
         sms_limits: SmsLimits,
         frontend_url: str,
         after_step: AfterStep,

@@ -45,6 +45,9 @@ class ProblemCode(StrEnum):
     NO_PAYMENT_CARD = "NO_PAYMENT_CARD"
     BILL_ALREADY_PAID = "BILL_ALREADY_PAID"
     PAYMENT_IN_PROGRESS = "PAYMENT_IN_PROGRESS"
+    TICKET_CLOSED = "TICKET_CLOSED"
+    # Staff API: the ticket, deposit or member is not in a status that allows the action.
+    WRONG_STATUS = "WRONG_STATUS"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from uuid import UUID
 
 from tortoise.models import Model
 
-from models.sessions import Session
 from services.clock import Clock
 from services.pubsub import RESYNC, PubSub
 
@@ -103,7 +102,7 @@ class ReadCache:
         self.generation = 0
         self._listening = False
         self._epoch: int | None = None
-        self._sessions: _Entries[str, Session] = _Entries(clock, ttl, max_entries)
+        self._sessions: _Entries[str, Model] = _Entries(clock, ttl, max_entries)
         self._session_macs: dict[UUID, str] = {}
         self._accounts: _Entries[UUID, dict[str, object]] = _Entries(clock, ttl, max_entries)
 
@@ -119,13 +118,13 @@ class ReadCache:
 
     # Sessions
 
-    def session(self, mac: str) -> Session | None:
+    def session(self, mac: str) -> Model | None:
         return self._sessions.get(mac) if self.serving else None
 
-    def keep_session(self, mac: str, session: Session, since: int) -> None:
+    def keep_session(self, mac: str, session: Model, since: int) -> None:
         if self.serving and since == self.generation:
             self._sessions.put(mac, session)
-            self._session_macs[session.id] = mac
+            self._session_macs[session.pk] = mac
 
     def sessions_ended(self, ids: list[UUID]) -> None:
         """Drops ended sessions here at once; `Sessions` announces them to the others."""

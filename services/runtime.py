@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from gateways.port import PaymentGateway
-from services.accounts import Accounts, LoginPolicy
+from models.sessions import Session
+from models.staff import StaffSession
+from services.accounts import Accounts
 from services.billing import Billing
 from services.cards import CardBinding
 from services.cards.rules import BindingRules
@@ -21,7 +23,11 @@ from services.phones import Phones, SmsLimits
 from services.pubsub import PubSub
 from services.ratelimit import RateLimiter
 from services.read_cache import DEFAULT_TTL, ReadCache
-from services.sessions import Sessions
+from services.sessions import CUSTOMER_SESSIONS, STAFF_SESSIONS, Sessions
+from services.sign_in_throttle import LoginPolicy, SignInThrottle
+from services.staff.accounts import StaffAccounts
+from services.staff.audit import Audit
+from services.staff.members import STAFF_LOGIN, StaffMembers
 from services.tickets import Tickets
 
 
@@ -32,7 +38,7 @@ class Services:
     limiter: RateLimiter
     passwords: Passwords
     codes: Codes
-    sessions: Sessions
+    sessions: Sessions[Session]
     outbox: Outbox
     phones: Phones
     accounts: Accounts
@@ -43,6 +49,10 @@ class Services:
     cards: CardBinding
     tickets: Tickets
     billing: Billing
+    audit: Audit
+    staff: StaffMembers
+    staff_sessions: Sessions[StaffSession]
+    staff_accounts: StaffAccounts
     metrics: Metrics
 
 
@@ -61,13 +71,16 @@ def build_services(
     pubsub: PubSub,
     gateway: PaymentGateway,
     binding_rules: BindingRules,
+    staff_totp_required: bool,
     metrics: Metrics,
     read_cache_ttl: timedelta = DEFAULT_TTL,
 ) -> Services:
     passwords = Passwords()
     codes = Codes(keys, clock, limiter, code_limits)
     read_cache = ReadCache(clock, pubsub, ttl=read_cache_ttl)
-    sessions = Sessions(keys, clock, pubsub, read_cache)
+    sessions = Sessions(keys, clock, pubsub, CUSTOMER_SESSIONS, read_cache)
+    staff_sessions = Sessions(keys, clock, pubsub, STAFF_SESSIONS)
+    audit = Audit(clock)
     outbox = Outbox(clock, email_sender, sms_sender, redact_delivered, metrics)
     onboarding = Onboarding.build(
         clock=clock, outbox=outbox, frontend_url=frontend_url, cache=read_cache
@@ -102,6 +115,7 @@ def build_services(
         outbox=outbox,
         rules=binding_rules,
         after_step=after_step,
+        audit=audit,
         metrics=metrics,
     )
     return Services(
@@ -119,7 +133,7 @@ def build_services(
         read_cache=read_cache,
         gateway=gateway,
         cards=cards,
-        tickets=Tickets(clock, outbox),
+        tickets=Tickets(clock, outbox, audit, frontend_url),
         billing=Billing(
             clock=clock,
             gateway=gateway,
@@ -129,7 +143,21 @@ def build_services(
             read_cache=read_cache,
             allowed_origins=binding_rules.allowed_origins,
             action_timeout=binding_rules.action_timeout,
+            audit=audit,
             metrics=metrics,
         ),
         metrics=metrics,
+        audit=audit,
+        staff=StaffMembers(
+            clock=clock,
+            keys=keys,
+            passwords=passwords,
+            sessions=staff_sessions,
+            # The same rules as customers' sign-ins, counted apart from them.
+            throttle=SignInThrottle(limiter, login_policy, STAFF_LOGIN),
+            audit=audit,
+            totp_required=staff_totp_required,
+        ),
+        staff_sessions=staff_sessions,
+        staff_accounts=StaffAccounts(audit),
     )

@@ -6,6 +6,10 @@ like Stripe's published fixtures (tests/stripe_fixtures.json), replays idempoten
 as Stripe does, records every try of every call with its Idempotency-Key, and behaves as
 Stripe documents its test cards (not the sandbox's table). Events are signed as Stripe
 signs them and handed to `deliver`, at once (`webhooks_first`) or on `flush()`.
+
+Its time is `now` (a test gives it the app's frozen clock): an idempotency key is forgotten
+24 hours after its first use, as Stripe may forget it, and then a create under it creates
+again. Search finds objects by exact metadata (`metadata['k']:'v'`), the one form it knows.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import socket
 import time
@@ -31,6 +36,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+# Stripe keeps an idempotency key at least this long, and may forget it after.
+KEY_RETENTION_S = 24 * 3600
+METADATA_QUERY = re.compile(r"metadata\['([^'\\\[\]]{1,40})'\]:'((?:[^'\\]|\\.){0,500})'")
 FIXTURES = json.loads((Path(__file__).parent / "stripe_fixtures.json").read_text("utf-8"))
 THREE_DECIMALS = {"bhd", "jod", "kwd", "omr", "tnd"}
 
@@ -107,10 +115,12 @@ class StripeFake:
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending_events: list[dict[str, Any]] = field(default_factory=list)
-    # Idempotency-Key -> (request fingerprint, status, body)
-    replays: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
-    # POST paths (prefixes) whose next answers are lost: processed, then answered 500.
+    # Idempotency-Key -> (request fingerprint, status, body, first used at)
+    replays: dict[str, tuple[str, int, dict[str, Any], float]] = field(default_factory=dict)
+    # POST paths (prefixes) whose next answers are lost: processed (or replayed), then
+    # answered 500.
     lost_answers: dict[str, int] = field(default_factory=dict)
+    now: Callable[[], float] = time.time
     _behaviour: dict[str, tuple[str, str] | str | None] = field(default_factory=dict)
     # POST path prefix -> its hold (`hold`, `release`).
     holds: dict[str, Hold] = field(default_factory=dict)
@@ -130,7 +140,7 @@ class StripeFake:
         number, brand, behaviour = TEST_CARDS[card]
         method = copy.deepcopy(FIXTURES["payment_method"])
         method_id = "pm_" + secrets.token_hex(12)
-        method.update(id=method_id, customer=None, metadata={}, created=int(time.time()))
+        method.update(id=method_id, customer=None, metadata={}, created=int(self.now()))
         method["billing_details"]["name"] = holder
         method["card"].update(
             brand=brand,
@@ -148,10 +158,18 @@ class StripeFake:
     def tries_of(self, method: str, path: str) -> list[Try]:
         return [t for t in self.tries if t.method == method and t.path == path]
 
+    def remembers(self, key: str) -> bool:
+        """Whether a request with this Idempotency-Key would be replayed now."""
+        stored = self.replays.get(key)
+        if stored is not None and self.now() - stored[3] >= KEY_RETENTION_S:
+            del self.replays[key]
+            stored = None
+        return stored is not None
+
     # Webhooks.
 
     def sign(self, body: bytes, timestamp: int | None = None) -> str:
-        sent_at = int(time.time()) if timestamp is None else timestamp
+        sent_at = int(self.now()) if timestamp is None else timestamp
         mac = hmac.new(
             self.webhook_secret.encode(), f"{sent_at}.".encode() + body, hashlib.sha256
         ).hexdigest()
@@ -162,7 +180,7 @@ class StripeFake:
         event.update(
             id="evt_" + secrets.token_hex(12),
             type=event_type,
-            created=int(time.time()),
+            created=int(self.now()),
             data={"object": copy.deepcopy(obj)},
         )
         return event
@@ -218,6 +236,12 @@ class StripeFake:
             routes=[
                 Route("/v1/customers", self._endpoint(self.create_customer), methods=["POST"]),
                 Route(
+                    "/v1/customers/search",
+                    self._endpoint(self.search_customers),
+                    methods=["GET"],
+                ),
+                Route("/v1/customers/{id}", self._endpoint(self.get_customer), methods=["GET"]),
+                Route(
                     "/v1/payment_methods/{id}",
                     self._endpoint(self.get_payment_method),
                     methods=["GET"],
@@ -228,6 +252,11 @@ class StripeFake:
                     methods=["POST"],
                 ),
                 Route("/v1/payment_intents", self._endpoint(self.create_intent), methods=["POST"]),
+                Route(
+                    "/v1/payment_intents/search",
+                    self._endpoint(self.search_intents),
+                    methods=["GET"],
+                ),
                 Route(
                     "/v1/payment_intents/{id}",
                     self._endpoint(self.get_intent),
@@ -270,8 +299,10 @@ class StripeFake:
             params = dict(parse_qsl(raw, keep_blank_values=True))
             params.update(dict(request.query_params))
             fingerprint = hashlib.sha256(f"{path}?{raw}".encode()).hexdigest()
-            if request.method == "POST" and key in self.replays:
-                stored_fingerprint, status, body = self.replays[key]
+            headers = {}
+            if request.method == "POST" and key and self.remembers(key):
+                stored_fingerprint, status, body, _ = self.replays[key]
+                headers["idempotent-replayed"] = "true"
                 if stored_fingerprint != fingerprint:
                     status, body = (
                         400,
@@ -283,16 +314,13 @@ class StripeFake:
                             }
                         },
                     )
-                self.tries.append(Try(request.method, path, key, status))
-                return JSONResponse(
-                    body, status_code=status, headers={"idempotent-replayed": "true"}
-                )
-            try:
-                status, body = 200, await handler(request, params)
-            except StripeError as error:
-                status, body = error.status, error.body
-            if request.method == "POST" and key and status != 400:
-                self.replays[key] = (fingerprint, status, body)
+            else:
+                try:
+                    status, body = 200, await handler(request, params)
+                except StripeError as error:
+                    status, body = error.status, error.body
+                if request.method == "POST" and key and status != 400:
+                    self.replays[key] = (fingerprint, status, body, self.now())
             lost = next((p for p, n in self.lost_answers.items() if path.startswith(p) and n), None)
             if request.method == "POST" and lost is not None:
                 # Processed, but the answer never made it: Stripe (or a proxy) says 500.
@@ -303,7 +331,7 @@ class StripeFake:
                     status_code=500,
                 )
             self.tries.append(Try(request.method, path, key, status))
-            return JSONResponse(body, status_code=status)
+            return JSONResponse(body, status_code=status, headers=headers)
 
         return endpoint
 
@@ -321,10 +349,54 @@ class StripeFake:
         customer.update(
             id="cus_" + secrets.token_hex(7),
             metadata=_nested(params, "metadata"),
-            created=int(time.time()),
+            created=int(self.now()),
         )
         self.customers[customer["id"]] = customer
         return customer
+
+    async def get_customer(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
+        self._only(params, set(), ("expand[",))
+        customer = self.customers.get(request.path_params["id"])
+        if customer is None:
+            raise _refuse(
+                f"No such customer: '{request.path_params['id']}'",
+                code="resource_missing",
+                param="id",
+                status=404,
+            )
+        return customer
+
+    async def search_customers(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
+        return self._search(params, self.customers, "/v1/customers/search")
+
+    async def search_intents(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
+        return self._search(params, self.intents, "/v1/payment_intents/search")
+
+    def _search(
+        self, params: dict[str, str], objects: dict[str, dict[str, Any]], url: str
+    ) -> dict[str, Any]:
+        self._only(params, {"query", "limit", "page"}, ("expand[",))
+        matched = METADATA_QUERY.fullmatch(params.get("query", ""))
+        if matched is None:
+            # Stripe's query language has more; this fake knows only exact metadata.
+            raise _refuse(
+                "The fake understands only metadata['key']:'value' queries.",
+                code="parameter_invalid_string",
+                param="query",
+            )
+        name, value = matched[1], re.sub(r"\\(.)", r"\1", matched[2])
+        data = [
+            found
+            for found in reversed(list(objects.values()))
+            if found.get("metadata", {}).get(name) == value
+        ][: int(params.get("limit", "10"))]
+        return {
+            "object": "search_result",
+            "data": data,
+            "has_more": False,
+            "next_page": None,
+            "url": url,
+        }
 
     def _method(self, method_id: str, param: str = "id") -> dict[str, Any]:
         method = self.payment_methods.get(method_id)
@@ -434,7 +506,7 @@ class StripeFake:
             next_action=None,
             processing=None,
             canceled_at=None,
-            created=int(time.time()),
+            created=int(self.now()),
             client_secret="",
         )
         intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(8)}"
@@ -516,7 +588,7 @@ class StripeFake:
                 f"{intent['status']}.",
                 code="payment_intent_unexpected_state",
             )
-        intent.update(status="canceled", canceled_at=int(time.time()), next_action=None)
+        intent.update(status="canceled", canceled_at=int(self.now()), next_action=None)
         intent["cancellation_reason"] = params.get("cancellation_reason")
         await self._emit("payment_intent.canceled", intent)
         return intent
@@ -544,7 +616,7 @@ class StripeFake:
             payment_intent=intent["id"],
             metadata=_nested(params, "metadata"),
             status="succeeded",
-            created=int(time.time()),
+            created=int(self.now()),
         )
         self.refunds[refund["id"]] = refund
         charge = copy.deepcopy(FIXTURES["charge"])
@@ -570,7 +642,16 @@ class StripeFake:
 
 def _nested(params: dict[str, str], name: str) -> dict[str, str]:
     prefix = f"{name}["
-    return {k[len(prefix) : -1]: v for k, v in params.items() if k.startswith(prefix)}
+    found = {k[len(prefix) : -1]: v for k, v in params.items() if k.startswith(prefix)}
+    for key, value in found.items():
+        if len(key) > 40 or len(value) > 500:
+            # Stripe's limits on metadata: keys up to 40 characters, values up to 500.
+            raise _refuse(
+                f"Invalid {name}: keys up to 40 characters, values up to 500.",
+                code="parameter_invalid_string",
+                param=f"{name}[{key}]",
+            )
+    return found
 
 
 @contextlib.asynccontextmanager

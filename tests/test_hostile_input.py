@@ -17,9 +17,13 @@ from graphql import (
 )
 
 from models.cards import ServiceTicket
+from models.staff import AuditEntry, StaffRole
 from resolvers.schema import schema
+from resolvers.staff.schema import staff_schema
+from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client
 from tests.flows import bearer, ready_for_card, sign_up
+from tests.staff_flows import START, signed_in_member
 
 HOSTILE = {
     "NUL": "a\x00b",
@@ -33,7 +37,7 @@ HOSTILE = {
 
 
 def _one_of(kind: GraphQLInputObjectType) -> bool:
-    definition = schema.get_type_by_name(kind.name)
+    definition = schema.get_type_by_name(kind.name) or staff_schema.get_type_by_name(kind.name)
     return bool(getattr(definition, "is_one_of", False))
 
 
@@ -74,8 +78,8 @@ def _with(value: Any, path: list[str], replacement: str) -> Any:
     return {**value, head: _with(value[head], rest, replacement)}
 
 
-def _cases() -> list[tuple[str, str, str]]:
-    mutation = schema._schema.mutation_type
+def _cases(served: Any = schema) -> list[tuple[str, str, str]]:
+    mutation = served._schema.mutation_type
     assert mutation is not None
     cases = []
     for name, field in mutation.fields.items():
@@ -100,7 +104,38 @@ def test_every_mutation_with_text_is_covered() -> None:
 async def test_every_text_field_refuses_hostile_characters(
     app, gql: GraphQLClient, mutation: str, path: str, input_type: str
 ) -> None:
-    mutations = schema._schema.mutation_type
+    await _refuses_hostile_text(gql, "/graphql", schema, mutation, path, input_type)
+
+
+STAFF_CASES = _cases(staff_schema)
+
+
+def test_every_staff_mutation_with_text_is_covered() -> None:
+    covered = {name for name, _, _ in STAFF_CASES}
+    assert {"signIn", "replyToTicket", "flagArrears", "recordUsage", "createStaffMember"} <= (
+        covered
+    )
+
+
+@pytest.mark.parametrize(("mutation", "path", "input_type"), STAFF_CASES)
+async def test_every_staff_text_field_refuses_hostile_characters(
+    app_factory, mutation: str, path: str, input_type: str
+) -> None:
+    clock = FrozenClock(START)
+    async with app_factory(clock=clock, jobs=False) as app:
+        # An admin may run every staff mutation: the role check comes before the text check.
+        _, admin = await signed_in_member(app, clock, "admin@onramp.example", StaffRole.ADMIN)
+        await _refuses_hostile_text(
+            admin, "/staff/graphql", staff_schema, mutation, path, input_type
+        )
+        # Enrolment, password, sign-in: the refused calls changed nothing.
+        assert await AuditEntry.all().count() == 3
+
+
+async def _refuses_hostile_text(
+    gql: GraphQLClient, endpoint: str, served: Any, mutation: str, path: str, input_type: str
+) -> None:
+    mutations = served._schema.mutation_type
     assert mutations is not None
     field = mutations.fields[mutation]
     valid = next(v for v in _samples(field.args["input"].type) if path in _text_paths(v))
@@ -114,7 +149,7 @@ async def test_every_text_field_refuses_hostile_characters(
             {"query": query, "variables": {"input": _with(valid, path.split("."), hostile)}}
         )
         response = await gql.http.post(
-            "/graphql", content=body_text, headers={"content-type": "application/json"}
+            endpoint, content=body_text, headers={**gql.headers, "content-type": "application/json"}
         )
         assert response.status_code == 200, (label, response.text)
         body = response.json()

@@ -194,6 +194,7 @@ async def test_the_app_runs_its_jobs_from_one_list_and_stops_them(app_factory) -
         "card-binding",
         "billing",
         "bill-payments",
+        "tickets",
         "sandbox-refunds",
         "sandbox-webhooks",
         "metrics",

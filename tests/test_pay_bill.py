@@ -11,9 +11,12 @@ import pytest
 from models.accounts import Account
 from models.billing import Bill, BillPayment, BillStatus
 from services.clock import FrozenClock
+from services.staff.audit import Actor
 from tests.conftest import GraphQLClient, outbox
 from tests.flows import answer_bank, attempt_until, bind, tokenize
 from tests.test_billing import _postpaid, _signed_in, at
+
+OPERATOR = Actor.command_line()
 
 
 @pytest.fixture
@@ -295,9 +298,10 @@ async def test_paying_every_bill_lifts_a_flag_that_failed_charges_set(billing_ap
 async def test_an_operators_flag_stays_when_the_bills_are_paid(billing_app, clock) -> None:
     account, gql, bill_id = await _flagged_by_failures(billing_app, clock)
     billing = billing_app.state.services.billing
-    await billing.flag_arrears(account, "manual review")  # an operator's word on top
+    # An operator's word on top.
+    await billing.flag_arrears(account, "manual review", actor=OPERATOR)
     await _pay(gql, bill_id)
     assert (await Account.get(id=account.id)).arrears_risk
     assert not [m for m in await outbox(billing_app) if m["kind"] == "arrears-lifted"]
-    await billing.clear_arrears(account)
+    await billing.clear_arrears(account, "reviewed", actor=OPERATOR)
     assert not (await Account.get(id=account.id)).arrears_risk

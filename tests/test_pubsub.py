@@ -20,9 +20,12 @@ async def test_local_subscribers_get_what_is_published_after_they_subscribe() ->
     await pubsub.publish("c", "nobody listens")  # no subscriber left: nothing kept
 
 
-def _small_pool(redis_url: str, size: int) -> Redis:
+def _small_pool(redis_url: str, size: int, name: str) -> Redis:
+    """A pool whose connections carry `name`, so a test counts its own among the server's."""
     return Redis(
-        connection_pool=BlockingConnectionPool.from_url(redis_url, max_connections=size, timeout=5)
+        connection_pool=BlockingConnectionPool.from_url(
+            redis_url, max_connections=size, timeout=5, client_name=name
+        )
     )
 
 
@@ -51,7 +54,8 @@ async def test_many_subscriptions_share_one_connection_within_a_small_pool(
     redis_url: str,
 ) -> None:
     """More subscriptions than the pool holds, at once: every one gets its message."""
-    pubsub = RedisPubSub(_small_pool(redis_url, 2))
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    pubsub = RedisPubSub(_small_pool(redis_url, 2, name))
     probe = Redis.from_url(redis_url)
     channels = [f"test:{uuid.uuid4().hex}" for _ in range(60)]
     try:
@@ -71,7 +75,8 @@ async def test_many_subscriptions_share_one_connection_within_a_small_pool(
             for channel in channels:
                 group.create_task(listen(channel))
             await asyncio.wait_for(ready.wait(), 10)
-            subscribers = [c for c in await probe.client_list() if int(c.get("sub", 0)) > 0]
+            ours = [c for c in await probe.client_list() if c.get("name") == name]
+            subscribers = [c for c in ours if int(c.get("sub", 0)) > 0]
             assert len(subscribers) == 1  # one subscriber connection for all 60
             await asyncio.gather(*(pubsub.publish(c, "changed") for c in channels))
         assert received == ["changed"] * len(channels)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,14 +17,20 @@ import pytest
 
 from api.settings import UnsafeSettingsError
 from gateways.port import VerificationState
-from gateways.stripe.gateway import minor_units
+from gateways.stripe.gateway import MAX_NETWORK_RETRIES, minor_units
 from gateways.stripe.models import StripeCustomer
+from models.accounts import Account
+from models.billing import Bill, BillPayment, BillPaymentStatus, BillStatus
 from models.cards import CardBindingAttempt, PaymentCard, ProcessedWebhookEvent
+from services.cards.results import PAYMENT_CHECKING
 from services.clock import FrozenClock
 from services.money import Money
+from services.public_ids import public_id
 from tests.conftest import GraphQLClient, http_client, take_step
-from tests.flows import GATEWAY, bind, ready_for_card
+from tests.flows import GATEWAY, bearer, bind, login_payload, ready_for_card
 from tests.stripe_fake import StripeFake, served
+from tests.test_billing import at
+from tests.test_pay_bill import PAYMENT, _pay
 
 SK = "sk_test_onramp0000000000"
 PK = "pk_test_onramp0000000000"
@@ -66,11 +72,18 @@ class Stripe:
         return await CardBindingAttempt.get(gateway_payment_method=self.methods[attempt_id])
 
 
-async def _started(app_factory: Any, **overrides: Any) -> AsyncIterator[Stripe]:
+async def _started(
+    app_factory: Any, clock: FrozenClock | None = None, **overrides: Any
+) -> AsyncIterator[Stripe]:
     fake = StripeFake(secret_key=SK, webhook_secret=WHSEC)
+    if clock is not None:
+        frozen = clock
+        fake.now = lambda: frozen.now().timestamp()  # Stripe's time is the app's
     async with (
         served(fake) as base,
-        app_factory(gateway="stripe", stripe_api_base=base, jobs=False, **KEYS, **overrides) as app,
+        app_factory(
+            gateway="stripe", stripe_api_base=base, jobs=False, clock=clock, **KEYS, **overrides
+        ) as app,
         http_client(app) as client,
     ):
         stripe = Stripe(app, fake, GraphQLClient(client))
@@ -122,8 +135,10 @@ async def test_a_card_without_3ds_succeeds_at_once_and_its_deposit_is_refunded(
     customer = await StripeCustomer.get(account_id=str(row.account_id))
     assert intent["customer"] == customer.customer_id
     assert stripe.fake.customers[customer.customer_id]["metadata"] == {
-        "onramp_account": str(row.account_id)
+        "onramp_account": str(row.account_id),
+        "onramp_key": f"onramp-customer-{row.account_id}",
     }
+    assert intent["metadata"]["onramp_key"] == f"onramp-verification-{row.id}"
     # Every create carried the key derived from the attempt.
     [create] = stripe.fake.tries_of("POST", "/v1/payment_intents")
     assert create.idempotency_key == f"onramp-verification-{row.id}"
@@ -404,3 +419,231 @@ async def test_an_attempt_left_on_the_3ds_page_times_out_and_its_intent_is_cance
         assert row.status.value == "FAILED"
         assert row.failure_reason is not None
         assert row.failure_reason.value == "AUTHENTICATION_TIMEOUT"
+
+
+# Lost answers, and retries after Stripe has forgotten their idempotency key (24 h).
+
+EVERY_TRY = 1 + MAX_NETWORK_RETRIES  # the SDK's tries of one call
+
+
+@pytest.fixture
+def frozen() -> FrozenClock:
+    return FrozenClock(at(2026, 11, 15))
+
+
+@pytest.fixture
+async def frozen_stripe(app_factory: Any, frozen: FrozenClock) -> AsyncIterator[Stripe]:
+    async for started in _started(app_factory, clock=frozen):
+        yield started
+
+
+async def _bound(stripe: Stripe, card: str) -> Account:
+    """A card bound (its bank page approved when it asks) to the account it makes post-paid."""
+    await stripe.ready()
+    attempt = await stripe.bind(card)
+    if attempt["status"] == "REQUIRES_ACTION":
+        [deposit] = stripe.fake.intents.values()
+        await stripe.fake.complete_3ds(deposit["id"], approve=True)
+        await stripe.fake.flush()
+    row = await stripe.attempt(attempt["id"])
+    assert row.status.value == "SUCCEEDED"
+    return await Account.get(id=row.account_id)
+
+
+async def _billed(
+    stripe: Stripe, clock: FrozenClock, card: str, *, answer_lost: bool = False
+) -> Bill:
+    """November's usage billed on December 3rd, the automatic charge made; with
+    `answer_lost` every try of its create is processed but answered 500."""
+    account = await _bound(stripe, card)
+    billing = stripe.app.state.services.billing
+    await billing.record_usage(account, "5.00", "Compute")
+    clock.set(at(2026, 12, 3))
+    if answer_lost:
+        stripe.fake.lost_answers["/v1/payment_intents"] = EVERY_TRY
+    await billing.run(date(2026, 12, 3))
+    return await Bill.get()
+
+
+def _intents_for(stripe: Stripe, key: str) -> list[dict[str, Any]]:
+    return [i for i in stripe.fake.intents.values() if i["metadata"].get("onramp_key") == key]
+
+
+@pytest.mark.parametrize("later", [timedelta(seconds=30), timedelta(hours=25)])
+async def test_a_bill_charge_whose_answer_was_lost_is_asked_again_and_made_once(
+    frozen_stripe: Stripe, frozen: FrozenClock, later: timedelta
+) -> None:
+    stripe = frozen_stripe
+    bill = await _billed(stripe, frozen, "visa", answer_lost=True)
+    key = f"bill:{bill.id}:0"
+    [payment] = await BillPayment.all()
+    assert payment.status is BillPaymentStatus.PROCESSING  # charged, but nobody heard it
+    assert _intents_for(stripe, key)[0]["status"] == "succeeded"
+    frozen.advance(seconds=later.total_seconds())  # 25 h: the gateway was out of reach
+    forgotten = later > timedelta(hours=24)
+    assert stripe.fake.remembers(key) is not forgotten
+    await take_step(stripe.app, "bill-payments")
+    await take_step(stripe.app, "bill-payments")
+
+    [intent] = _intents_for(stripe, key)
+    payment = await BillPayment.get(id=payment.id)
+    assert (payment.status, payment.gateway_reference) == (
+        BillPaymentStatus.SUCCEEDED,
+        intent["id"],
+    )
+    assert (await Bill.get()).status is BillStatus.PAID
+    creates = [
+        t.status
+        for t in stripe.fake.tries_of("POST", "/v1/payment_intents")
+        if t.idempotency_key == key
+    ]
+    # Within Stripe's retention the create is replayed; after it, the object is searched for.
+    assert creates == [500] * EVERY_TRY + ([] if forgotten else [200])
+    searched = stripe.fake.tries_of("GET", "/v1/payment_intents/search")
+    assert len(searched) == (1 if forgotten else 0)
+
+
+async def _pay_unpaid(stripe: Stripe, frozen: FrozenClock) -> dict[str, Any]:
+    """A 3-D Secure card's bill (its automatic charge failed), paid with payBill while
+    Stripe's answers to the payment's create are lost."""
+    bill = await _billed(stripe, frozen, "threeDSecure2Required")
+    assert bill.status is BillStatus.UNPAID
+    stripe.gql.headers = bearer(
+        (await login_payload(stripe.gql, "ana.stripe@example.com"))["session"]["token"]
+    )
+    stripe.fake.lost_answers["/v1/payment_intents"] = EVERY_TRY
+    answer = await _pay(
+        stripe.gql,
+        public_id("Bill", bill.id),
+        returnUrl="https://app.example.test/bills",
+    )
+    assert answer["errors"] == []
+    assert (answer["payment"]["status"], answer["payment"]["result"]) == (
+        "PROCESSING",
+        PAYMENT_CHECKING,
+    )
+    return answer["payment"]
+
+
+@pytest.mark.parametrize("later", [timedelta(seconds=30), timedelta(hours=25)])
+async def test_pay_bill_whose_answer_was_lost_gets_its_bank_page_once_stripe_is_asked_again(
+    frozen_stripe: Stripe, frozen: FrozenClock, later: timedelta
+) -> None:
+    stripe = frozen_stripe
+    shown = await _pay_unpaid(stripe, frozen)
+    payment = await BillPayment.get(off_session=False)
+    key = f"onramp-payment-{payment.id}"
+    frozen.advance(seconds=later.total_seconds())
+    assert stripe.fake.remembers(key) is (later < timedelta(hours=24))
+    await take_step(stripe.app, "bill-payments")
+
+    [intent] = _intents_for(stripe, key)
+    waiting = (await stripe.gql(PAYMENT, {"id": shown["id"]}))["data"]["node"]
+    assert waiting["status"] == "REQUIRES_ACTION"
+    assert (
+        waiting["nextAction"]["redirectUrl"] == f"{stripe.fake.base_url}/_fake/3ds/{intent['id']}"
+    )
+    await stripe.fake.complete_3ds(intent["id"], approve=True)
+    await stripe.fake.flush()  # payment_intent.succeeded
+    paid = (await stripe.gql(PAYMENT, {"id": shown["id"]}))["data"]["node"]
+    assert (paid["status"], paid["bill"]["status"]) == ("SUCCEEDED", "PAID")
+    assert len(_intents_for(stripe, key)) == 1
+    searched = stripe.fake.tries_of("GET", "/v1/payment_intents/search")
+    assert len(searched) == (1 if later > timedelta(hours=24) else 0)
+
+
+async def _bind_losing(stripe: Stripe, path: str) -> dict[str, Any]:
+    """bindCard with a visa card while every answer to a create at `path` is lost."""
+    await stripe.ready()
+    stripe.fake.lost_answers[path] = EVERY_TRY
+    return await stripe.bind("visa")
+
+
+async def test_a_customer_whose_answer_was_lost_is_found_after_stripe_forgot_its_key(
+    frozen_stripe: Stripe, frozen: FrozenClock
+) -> None:
+    stripe = frozen_stripe
+    attempt = await _bind_losing(stripe, "/v1/customers")
+    assert attempt["status"] == "PROCESSING"  # the Customer was made; nobody heard it
+    assert len(stripe.fake.customers) == 1
+    frozen.advance(hours=25)
+    await take_step(stripe.app, "card-binding")  # the sweep starts the attempt again
+
+    row = await stripe.attempt(attempt["id"])
+    assert row.status.value == "SUCCEEDED"
+    [customer] = stripe.fake.customers
+    assert (await StripeCustomer.get(account_id=str(row.account_id))).customer_id == customer
+    assert len(stripe.fake.tries_of("GET", "/v1/customers/search")) == 1
+
+
+async def test_a_refund_whose_answer_was_lost_is_not_asked_for_again(
+    frozen_stripe: Stripe, frozen: FrozenClock
+) -> None:
+    stripe = frozen_stripe
+    attempt = await _bind_losing(stripe, "/v1/refunds")
+    # The card is bound; the refund was made, but its answer lost.
+    assert (attempt["status"], attempt["depositStatus"]) == ("SUCCEEDED", "CHARGED")
+    assert len(stripe.fake.refunds) == 1
+    frozen.advance(hours=25)
+    await take_step(stripe.app, "card-binding")  # the sweep asks for the refund again
+
+    assert (await stripe.attempt(attempt["id"])).deposit_status.value == "REFUNDED"
+    assert len(stripe.fake.refunds) == 1
+    assert len(stripe.fake.tries_of("POST", "/v1/refunds")) == EVERY_TRY
+
+
+async def test_a_charge_stripe_refuses_fails_at_once_and_is_not_asked_again(
+    frozen_stripe: Stripe, frozen: FrozenClock
+) -> None:
+    stripe = frozen_stripe
+    account = await _bound(stripe, "visa")
+    card = await PaymentCard.get(account_id=account.id)
+    del stripe.fake.payment_methods[card.gateway_payment_method]  # Stripe answers 404
+    await stripe.app.state.services.billing.record_usage(account, "5.00", "Compute")
+    frozen.set(at(2026, 12, 3))
+    await stripe.app.state.services.billing.run(date(2026, 12, 3))
+
+    # Refused (4xx): nothing was charged, so the try failed, and is retried as a decline is.
+    [payment] = await BillPayment.all()
+    assert (payment.status, payment.failure_reason) == (
+        BillPaymentStatus.FAILED,
+        "PROCESSING_ERROR",
+    )
+    bill = await Bill.get()
+    assert (bill.active_payment_id, bill.next_charge_at) == (None, at(2026, 12, 4, 0))
+    # payBill's on-session charge alike: a failure, not an error to ask about again.
+    refused = await stripe.app.state.services.gateway.charge_on_session(
+        token=card.gateway_payment_method,
+        amount=Money.of("5.95", "EUR"),
+        return_url=None,
+        idempotency_key="pay-gone",
+        account=str(account.id),
+    )
+    assert (refused.state, refused.failure_code) == (VerificationState.FAILED, "processing_error")
+
+
+async def test_a_create_asked_again_answers_what_its_object_is_now(stripe: Stripe) -> None:
+    """Stripe's replay would repeat the first answer; the object is retrieved instead."""
+    await stripe.ready()
+    gateway = stripe.app.state.services.gateway
+    bound = await stripe.attempt((await stripe.bind("visa"))["id"])
+    strong = await stripe.attempt((await stripe.bind("threeDSecure2Required", key="b2"))["id"])
+    await stripe.fake.complete_3ds(strong.gateway_intent, approve=True)
+    await stripe.fake.flush()
+
+    async def pay() -> Any:
+        return await gateway.charge_on_session(
+            token=strong.gateway_payment_method,
+            amount=Money.of("7.00", "EUR"),
+            return_url="https://app.example.test/bills",
+            idempotency_key="pay-again",
+            account=str(bound.account_id),
+        )
+
+    first = await pay()
+    assert first.state is VerificationState.REQUIRES_ACTION
+    await stripe.fake.complete_3ds(first.reference, approve=True)
+    creates = len(stripe.fake.tries_of("POST", "/v1/payment_intents"))
+    again = await pay()
+    assert (again.reference, again.state) == (first.reference, VerificationState.SUCCEEDED)
+    assert len(stripe.fake.tries_of("POST", "/v1/payment_intents")) == creates

@@ -12,8 +12,11 @@ from models.accounts import Account
 from models.billing import Bill, BillStatus
 from models.cards import CardBindingAttempt, PaymentCard
 from resolvers.nodes import decode_id
+from services.staff.audit import Actor
 from tests.conftest import GraphQLClient, http_client
 from tests.flows import answer_bank, attempt_until, bearer, bind, ready_for_card, tokenize
+
+OPERATOR = Actor.command_line()
 
 SET_DEFAULT = """mutation($input: CardInput!) { setDefaultCard(input: $input) {
   card { id last4 isDefault } account { paymentCards { last4 isDefault } }
@@ -104,7 +107,7 @@ async def test_bills_are_charged_to_the_new_default(holder) -> None:
     await gql(SET_DEFAULT, {"input": {"cardId": second}})
     billing = app.state.services.billing
     account = await Account.get(email="wallet@example.com")
-    account = await billing.flag_arrears(account, "test: bill at once")
+    account = await billing.flag_arrears(account, "test: bill at once", actor=OPERATOR)
     await billing.record_usage(account, "3.00", "Compute")
     bill = await Bill.get()
     assert bill.status is BillStatus.PAID

@@ -194,6 +194,10 @@ class SandboxGateway:
         await SandboxCharge.filter(id=charge, status="captured", refund_status="none").update(
             refund_status="pending", refund_next_attempt_at=self.clock.now()
         )
+        # Asked again while pending (support pressing a stuck refund): the next try is now.
+        await SandboxCharge.filter(id=charge, refund_status="pending").update(
+            refund_next_attempt_at=self.clock.now()
+        )
         self._refunds_due.set()
         return await self.refund_state(charge)
 

@@ -9,7 +9,16 @@
 - Retries: the SDK retries network errors, 409 and 5xx itself (MAX_NETWORK_RETRIES, with
   its own backoff); every call that creates something sends an idempotency key derived from
   Onramp's ids, and the SDK sends that same `Idempotency-Key` header on each of its tries.
-  A later retry by Onramp (the sweep) derives the same key again.
+  A later retry by Onramp (the card sweep, a bill payment's recovery) derives the same key
+  again, and may come after Stripe has forgotten it (it keeps keys at least 24 hours): so a
+  create is recorded (`StripeRequest`) before it is sent, with the object's id once known,
+  and is retrieved, not created again, when that id is known; when it is not (the answer
+  was lost) and the key may be forgotten, the object is first searched for by the key,
+  which every create also writes into the object's metadata. A refund is looked for among
+  the PaymentIntent's refunds before one is created.
+- A call Stripe refused (400) did nothing: a charge answers it as failed. Any other error
+  (network, 5xx, timeouts) may hide a charge that went through, and is raised: the caller
+  asks again later with the same key.
 - Webhooks: the signature is checked by the SDK (`WebhookSignature.verify_header`); its age
   is checked against Onramp's clock, with the same 300 s tolerance.
 """
@@ -19,10 +28,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import stripe
 from starlette.routing import BaseRoute
@@ -41,7 +50,7 @@ from gateways.port import (
     VerificationState,
     WebhookEvent,
 )
-from gateways.stripe.models import StripeCustomer
+from gateways.stripe.models import StripeCustomer, StripeRequest
 from services.clock import Clock
 from services.jobs import Job
 from services.keys import KeyRing, Purpose
@@ -58,6 +67,12 @@ DEFAULT_API_BASE = "https://api.stripe.com"
 # Stripe charges these in multiples of 10 minor units.
 THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 DepositMode = Literal["capture", "authorize"]
+# Stripe keeps an idempotency key at least 24 hours. A create first sent longer ago than this
+# may be forgotten, so its object is searched for before it is created again (search trails
+# writes by about a minute, by up to an hour in an outage; never by most of a day).
+KEY_TRUSTED_FOR = timedelta(hours=23)
+# The metadata entry that names, on every object Onramp creates, the key it was created with.
+KEY_METADATA = "onramp_key"
 
 BRANDS = {
     "visa": Brand.VISA,
@@ -79,6 +94,9 @@ VERIFICATION_EVENTS = frozenset(
     }
 )
 REFUND_EVENTS = frozenset({"charge.refunded", "refund.updated", "charge.refund.updated"})
+
+
+Made = TypeVar("Made", stripe.Customer, stripe.PaymentIntent)
 
 
 def minor_units(money: Money) -> int:
@@ -138,15 +156,78 @@ class StripeGateway:
         if known is not None:
             return known.customer_id
         # Two bindings at once make one Customer: the key is the account's.
-        customer = await self.client.v1.customers.create_async(
-            params={"metadata": {"onramp_account": account}},
-            options={"idempotency_key": f"onramp-customer-{account}"},
+        key = f"onramp-customer-{account}"
+        customer = await self._once(
+            key,
+            create=lambda: self.client.v1.customers.create_async(
+                params={"metadata": {"onramp_account": account, KEY_METADATA: key}},
+                options={"idempotency_key": key},
+            ),
+            retrieve=self.client.v1.customers.retrieve_async,
+            search=lambda query: self.client.v1.customers.search_async(params={"query": query}),
         )
         with contextlib.suppress(IntegrityError):
             await StripeCustomer.create(
                 account_id=account, customer_id=customer.id, created_at=self.clock.now()
             )
         return (await StripeCustomer.get(account_id=account)).customer_id
+
+    async def _once(
+        self,
+        key: str,
+        *,
+        create: Callable[[], Awaitable[Made]],
+        retrieve: Callable[[str], Awaitable[Made]],
+        search: Callable[[str], Awaitable[stripe.SearchResultObject[Made]]],
+    ) -> Made:
+        """What the create under `key` made, however late it is asked again: created once.
+
+        The object is retrieved when its id is known; searched for by the key in its
+        metadata when the key is old enough for Stripe to have forgotten it; else created
+        (a repeat within Stripe's retention is answered by Stripe's replay). A PaymentIntent
+        that a decline ended is made too: its id comes with the CardError, raised on.
+        """
+        now = self.clock.now()
+        with contextlib.suppress(IntegrityError):
+            await StripeRequest.create(idempotency_key=key, first_sent_at=now)
+        request = await StripeRequest.get(idempotency_key=key)
+        if request.object_id is not None:
+            return await retrieve(request.object_id)
+        if request.first_sent_at <= now - KEY_TRUSTED_FOR:
+            escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+            found = (await search(f"metadata['{KEY_METADATA}']:'{escaped}'")).data
+            if found:
+                log.info("%s: found %s, made before Stripe forgot the key", key, found[0].id)
+                await self._made(key, found[0].id)
+                return found[0]
+        try:
+            made = await create()
+        except stripe.CardError as declined:
+            failed = declined.error.payment_intent if declined.error else None
+            if failed is not None:
+                await self._made(key, failed.id)
+            raise
+        await self._made(key, made.id)
+        return made
+
+    async def _made(self, key: str, object_id: str) -> None:
+        await StripeRequest.filter(idempotency_key=key, object_id=None).update(object_id=object_id)
+
+    async def _intent_once(
+        self, key: str, params: PaymentIntentCreateParams, metadata: dict[str, str]
+    ) -> stripe.PaymentIntent:
+        """A PaymentIntent created once for `key` (see `_once`)."""
+        params["metadata"] = {**metadata, KEY_METADATA: key}
+        return await self._once(
+            key,
+            create=lambda: self.client.v1.payment_intents.create_async(
+                params=params, options={"idempotency_key": key}
+            ),
+            retrieve=self.client.v1.payment_intents.retrieve_async,
+            search=lambda query: self.client.v1.payment_intents.search_async(
+                params={"query": query}
+            ),
+        )
 
     # The port.
 
@@ -196,14 +277,14 @@ class StripeGateway:
             "setup_future_usage": "off_session",
             "return_url": return_url or self.default_return_url,
             "description": "Onramp card verification deposit",
-            "metadata": {"onramp_account": account, "onramp_attempt": idempotency_key},
         }
         if self.deposit_mode == "authorize":
             params["capture_method"] = "manual"
         try:
-            intent = await self.client.v1.payment_intents.create_async(
-                params=params,
-                options={"idempotency_key": f"onramp-verification-{idempotency_key}"},
+            intent = await self._intent_once(
+                f"onramp-verification-{idempotency_key}",
+                params,
+                {"onramp_account": account, "onramp_attempt": idempotency_key},
             )
         except stripe.CardError as declined:
             failed = declined.error.payment_intent if declined.error else None
@@ -244,10 +325,13 @@ class StripeGateway:
                     charge, options={"idempotency_key": f"onramp-release-{charge}"}
                 )
             return await self.refund_state(charge)
-        await self.client.v1.refunds.create_async(
-            params={"payment_intent": charge, "metadata": {"onramp": "verification deposit"}},
-            options={"idempotency_key": f"onramp-refund-{charge}"},
-        )
+        # Retrieve before create: a refund asked for earlier (its answer lost, its key maybe
+        # forgotten by Stripe) is the refund; a second one would be refused.
+        if await self.refund_state(charge) is RefundState.NONE:
+            await self.client.v1.refunds.create_async(
+                params={"payment_intent": charge, "metadata": {"onramp": "verification deposit"}},
+                options={"idempotency_key": f"onramp-refund-{charge}"},
+            )
         return await self.refund_state(charge)
 
     async def refund_state(self, charge: str) -> RefundState:
@@ -277,13 +361,14 @@ class StripeGateway:
     async def charge_off_session(
         self, *, token: str, amount: Money, idempotency_key: str
     ) -> ChargeOutcome:
-        method = await self.client.v1.payment_methods.retrieve_async(token)
-        if method.customer is None:
-            return ChargeOutcome("", False, "payment_method_detached")
-        customer = method.customer if isinstance(method.customer, str) else method.customer.id
         try:
-            intent = await self.client.v1.payment_intents.create_async(
-                params={
+            method = await self.client.v1.payment_methods.retrieve_async(token)
+            if method.customer is None:
+                return ChargeOutcome("", False, "payment_method_detached")
+            customer = method.customer if isinstance(method.customer, str) else method.customer.id
+            intent = await self._intent_once(
+                idempotency_key,
+                {
                     "amount": minor_units(amount),
                     "currency": amount.currency.lower(),
                     "customer": customer,
@@ -292,8 +377,10 @@ class StripeGateway:
                     "off_session": True,
                     "confirm": True,
                 },
-                options={"idempotency_key": idempotency_key},
+                {},
             )
+        except stripe.InvalidRequestError as refused:
+            return ChargeOutcome("", False, _refusal_code(refused))
         except stripe.CardError as declined:
             error = declined.error
             failed = error.payment_intent if error else None
@@ -319,8 +406,9 @@ class StripeGateway:
     ) -> Verification:
         customer = await self._customer(account)
         try:
-            intent = await self.client.v1.payment_intents.create_async(
-                params={
+            intent = await self._intent_once(
+                f"onramp-payment-{idempotency_key}",
+                {
                     "amount": minor_units(amount),
                     "currency": amount.currency.lower(),
                     "customer": customer,
@@ -329,10 +417,11 @@ class StripeGateway:
                     "confirm": True,
                     "return_url": return_url or self.default_return_url,
                     "description": "Onramp bill payment",
-                    "metadata": {"onramp_account": account, "onramp_payment": idempotency_key},
                 },
-                options={"idempotency_key": f"onramp-payment-{idempotency_key}"},
+                {"onramp_account": account, "onramp_payment": idempotency_key},
             )
+        except stripe.InvalidRequestError as refused:
+            return Verification("", VerificationState.FAILED, None, _refusal_code(refused), None)
         except stripe.CardError as declined:
             failed = declined.error.payment_intent if declined.error else None
             if failed is None:
@@ -380,6 +469,12 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) and value else None
+
+
+def _refusal_code(refused: stripe.InvalidRequestError) -> str:
+    """A charge Stripe refused to make (400): it failed, and nothing was charged."""
+    log.warning("Stripe refused a charge: %s (%s)", refused.code, refused.user_message)
+    return "processing_error"
 
 
 def _failure_code(intent: stripe.PaymentIntent) -> str | None:

@@ -1,4 +1,4 @@
-"""The Stripe gateway's own table: which Stripe Customer stands for which Onramp account."""
+"""The Stripe gateway's own tables: its Customers, and the creates it has sent."""
 
 from __future__ import annotations
 
@@ -14,3 +14,20 @@ class StripeCustomer(Model):
 
     class Meta:
         table = "stripe_customers"
+
+
+class StripeRequest(Model):
+    """A create sent to Stripe under an idempotency key: when first, and what it made.
+
+    Stripe keeps a key at least 24 hours; a retry after that would create again. So every
+    create is recorded before it is sent, and the object's id once it is known: a later
+    retry retrieves that object, or, for a key Stripe may have forgotten and no id known
+    (the answer was lost), searches for the object by the key in its metadata first.
+    """
+
+    idempotency_key = fields.CharField(max_length=255, primary_key=True)
+    object_id = fields.CharField(max_length=255, null=True)
+    first_sent_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stripe_requests"

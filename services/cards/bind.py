@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from gateways.port import PaymentGateway, PaymentMethod
@@ -23,21 +20,9 @@ from services.cards.rules import (
 from services.cards.transitions import TERMINAL, Transitions
 from services.clock import Clock
 from services.deposits import verification_deposit
-from services.idempotency import (
-    IDEMPOTENCY_WINDOW,
-    checked_key,
-    request_hash,
-    reused_with_other_input,
-)
+from services.idempotency import answer_once
 from services.problems import ProblemCode, Refused
 from services.regions import find_region
-
-# How long a retry waits for the request that holds its idempotency key, and how often it
-# looks (in the database: the other request may be in another process).
-REPLAY_WAIT_S = 10.0
-REPLAY_POLL_S = 0.05
-# A key claimed this long ago that never got its attempt was left by a request that died.
-ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class Binder:
@@ -64,16 +49,20 @@ class Binder:
         idempotency_key: str,
         caller: Caller,
     ) -> CardBindingAttempt:
-        key = checked_key(idempotency_key)
-        claimed = await self._claim_key(account, key, request_hash(token, accept_terms, return_url))
-        if isinstance(claimed, CardBindingAttempt):
-            return claimed
-        try:
+        async def start(claimed: BindingIdempotencyKey) -> CardBindingAttempt:
             return await self._start(account, claimed, token, accept_terms, return_url, caller)
-        except BaseException:
-            # Refused (or failed) before an attempt took the key: free it for a retry.
-            await BindingIdempotencyKey.filter(id=claimed.id, attempt_id=None).delete()
-            raise
+
+        return await answer_once(
+            BindingIdempotencyKey,
+            account.id,
+            idempotency_key,
+            (token, accept_terms, return_url),
+            clock=self.clock,
+            made="attempt_id",
+            load=lambda attempt_id: CardBindingAttempt.get(id=attempt_id),
+            busy=ProblemCode.BINDING_IN_PROGRESS,
+            run=start,
+        )
 
     async def _start(
         self,
@@ -122,56 +111,6 @@ class Binder:
         await self.transitions.publish(attempt.id)
         await self.transitions.start(attempt)
         return await CardBindingAttempt.get(id=attempt.id)
-
-    async def _claim_key(
-        self, account: Account, key: str, request_hash: str
-    ) -> BindingIdempotencyKey | CardBindingAttempt:
-        """The key, claimed for this request; or the attempt a request with it started.
-
-        The key row is written before anything else the request does, so that a retry
-        with the same key (at the same time, in any process) finds it: while its attempt is
-        not yet there, or still being started, the retry waits for it and answers the same.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + REPLAY_WAIT_S
-        while True:
-            stored = await BindingIdempotencyKey.get_or_none(account_id=account.id, key=key)
-            now = self.clock.now()
-            if stored is None:
-                try:
-                    return await BindingIdempotencyKey.create(
-                        account_id=account.id, key=key, request_hash=request_hash, created_at=now
-                    )
-                except IntegrityError:
-                    continue  # a request with the same key claimed it first: read it
-            if stored.created_at <= now - IDEMPOTENCY_WINDOW or (
-                stored.attempt_id is None and stored.created_at <= now - ABANDONED_AFTER
-            ):
-                # Expired, or left by a request that died before it started anything.
-                await BindingIdempotencyKey.filter(
-                    id=stored.id, attempt_id=stored.attempt_id
-                ).delete()
-                continue
-            if stored.request_hash != request_hash:
-                raise reused_with_other_input()
-            attempt = (
-                await CardBindingAttempt.get(id=stored.attempt_id) if stored.attempt_id else None
-            )
-            # Being started by the request that holds the key (not one the gateway lost).
-            in_flight = attempt is None or (
-                attempt.status is BindingStatus.PROCESSING
-                and attempt.created_at > now - timedelta(seconds=REPLAY_WAIT_S)
-            )
-            if attempt is not None and (not in_flight or loop.time() >= deadline):
-                return attempt
-            if loop.time() >= deadline:
-                raise Refused.because(
-                    ProblemCode.BINDING_IN_PROGRESS,
-                    "A request with this idempotency key is still being answered. Try again "
-                    "in a moment.",
-                    "idempotencyKey",
-                )
-            await asyncio.sleep(REPLAY_POLL_S)
 
     async def _check(
         self,

@@ -124,7 +124,16 @@ PAYMENT_FAILURE_RESULTS = {
 }
 
 
-def payment_result(status: str, failure_reason: str | None) -> str:
+# PROCESSING after the gateway's answer was lost, or while it is not final yet.
+PAYMENT_CHECKING = (
+    "Waiting for the bank's answer: we are checking whether the card was charged. It is "
+    "charged at most once, and this payment updates on its own."
+)
+
+
+def payment_result(status: str, failure_reason: str | None, checking: bool = False) -> str:
+    if status == "PROCESSING" and checking:
+        return PAYMENT_CHECKING
     if status == "FAILED":
         return PAYMENT_FAILURE_RESULTS.get(
             FailureReason(failure_reason or FailureReason.PROCESSING_ERROR), "Failed."

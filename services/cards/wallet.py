@@ -14,25 +14,26 @@ from services.clock import Clock
 from services.problems import ProblemCode, Refused
 
 
+async def card_of(account: Account, card_id: uuid.UUID | None) -> PaymentCard:
+    """A card the account holds (not removed); NOT_FOUND for anything else."""
+    card = (
+        await PaymentCard.get_or_none(id=card_id, account_id=account.id, removed_at=None)
+        if card_id
+        else None
+    )
+    if card is None:
+        raise Refused.because(ProblemCode.NOT_FOUND, "There is no such card.", "cardId")
+    return card
+
+
 class Wallet:
     def __init__(self, *, clock: Clock, gateway: PaymentGateway) -> None:
         self.clock = clock
         self.gateway = gateway
 
-    async def card_of(self, account: Account, card_id: uuid.UUID | None) -> PaymentCard:
-        """A card the account holds (not removed); NOT_FOUND for anything else."""
-        card = (
-            await PaymentCard.get_or_none(id=card_id, account_id=account.id, removed_at=None)
-            if card_id
-            else None
-        )
-        if card is None:
-            raise Refused.because(ProblemCode.NOT_FOUND, "There is no such card.", "cardId")
-        return card
-
     async def set_default(self, account: Account, card_id: uuid.UUID | None) -> PaymentCard:
         """Bills from now on, and the retries of unpaid ones, are charged to this card."""
-        card = await self.card_of(account, card_id)
+        card = await card_of(account, card_id)
         async with in_transaction():
             # The account's row is the lock: two changes at once take turns, and exactly
             # one default card is left (SQLite takes turns anyway).
@@ -50,7 +51,7 @@ class Wallet:
 
     async def remove(self, account: Account, card_id: uuid.UUID | None) -> uuid.UUID:
         """Takes the card off the account and the gateway detaches it; its attempts stay."""
-        card = await self.card_of(account, card_id)
+        card = await card_of(account, card_id)
         if await BillPayment.filter(
             card_id=card.id,
             status__in=(BillPaymentStatus.PROCESSING, BillPaymentStatus.REQUIRES_ACTION),

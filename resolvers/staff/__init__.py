@@ -1,0 +1,1 @@
+"""The staff API (`/staff/graphql`): its own schema, context, permissions and operations."""

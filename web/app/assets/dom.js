@@ -1,0 +1,104 @@
+// Building the page from data: text always goes in as text nodes, never as HTML.
+
+export function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === "class") {
+      element.className = value;
+    } else if (name === "dataset") {
+      Object.assign(element.dataset, value);
+    } else if (name in element && typeof value !== "string") {
+      element[name] = value;
+    } else {
+      element.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+function append(parent, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function replace(target, ...children) {
+  target.replaceChildren();
+  append(target, children);
+  return target;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+
+export function when(iso) {
+  return iso ? dateTime.format(new Date(iso)) : "—";
+}
+
+export function day(isoDate) {
+  return isoDate ? dateOnly.format(new Date(`${isoDate}T00:00:00Z`)) : "—";
+}
+
+export function money(value) {
+  return value ? `${value.amount} ${value.currency}` : "—";
+}
+
+export function words(enumValue) {
+  // READY_FOR_CARD -> "Ready for card": enums the page does not know still read well.
+  if (!enumValue) return "";
+  const text = enumValue.toLowerCase().replaceAll("_", " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function randomKey() {
+  // Idempotency keys: crypto.getRandomValues works on plain http too (randomUUID does not).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function nothingIfEmpty(value) {
+  return value === "" ? null : value;
+}
+
+/**
+ * A table that stacks into labelled cards on a phone: `columns` are [heading, cell(row)]
+ * (a cell is text, a node or a list of them), `rowAttrs(row)` the attributes of each row.
+ */
+export function table(attrs, columns, rows, rowAttrs = () => ({})) {
+  return h(
+    "table",
+    { class: "stack", ...attrs },
+    h("thead", {}, h("tr", {}, columns.map(([title]) => h("th", { scope: "col" }, title)))),
+    h(
+      "tbody",
+      {},
+      rows.map((row) =>
+        h(
+          "tr",
+          rowAttrs(row),
+          // An empty cell stays empty (no text node), so a phone can leave it out.
+          columns.map(([title, cell]) => h("td", { "data-label": title }, nothingIfEmpty(cell(row)))),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A list of links for a header's <nav>, the current page marked; other items as given. */
+export function navList(...items) {
+  return h(
+    "ul",
+    {},
+    items.filter(Boolean).map((item) => {
+      if (!Array.isArray(item)) return h("li", {}, item);
+      const [href, text] = item;
+      return h("li", {}, h("a", { href, "aria-current": location.pathname === href ? "page" : null }, text));
+    }),
+  );
+}
