@@ -26,8 +26,11 @@ def _pids(directory: Path, kind: str) -> set[str]:
 
 
 def _healthz_of(directory: Path, pid: str) -> float:
-    """What one worker counted, read from its own file."""
-    for family in MultiProcessCollector.merge([str(directory / f"counter_{pid}.db")]):
+    """What one worker counted, read from its own file (made at its first count)."""
+    counters = directory / f"counter_{pid}.db"
+    if not counters.exists():
+        return 0.0
+    for family in MultiProcessCollector.merge([str(counters)]):
         for sample in family.samples:
             if sample.name == "onramp_http_requests_total" and sample.labels == HEALTHZ:
                 return sample.value
