@@ -12,8 +12,8 @@ on to it:
 
 The lifespan's shutdown then waits for the jobs until the grace, counted from the signal, has
 run out, and only then cancels a step still under way; the code that claimed a row in it
-releases the claim (services/outbox.py, services/billing.py), so nothing is left half-done
-and another process picks it up.
+hands the claim on at once (services/outbox.py, services/bill_payments.py), so nothing is
+left half-done and another process picks it up.
 
 The handler is installed only in a server's process (in front of the server's own handler);
 under a test's lifespan, where no server handles signals, nothing is installed.

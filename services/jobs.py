@@ -9,7 +9,7 @@ frozen clock, instead of waiting for the runner.
 On shutdown the runner is asked to stop: no job starts another step, and a step under way
 is let finish (a step that works through rows asks `stopping()` between rows and ends after
 the current one). Only past the shutdown's grace is a step cancelled; the code that claimed
-a row then releases it for another process (see services/outbox.py and services/billing.py).
+a row then hands it on to another process (services/outbox.py, services/bill_payments.py).
 
 Every step runs on a trail of its own (services/log_context.py): its log lines share an id
 (`job-<name>-<hex>`), and its runs, duration and last success are counted (services/metrics.py).
