@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -22,9 +24,12 @@ from api.frontend import frontend_routes
 from api.graphiql import graphiql_assets
 from api.graphql import OnrampGraphQL, StaffGraphQL
 from api.health import healthz, readyz
-from api.observability import AccessLogMiddleware, RequestIdMiddleware
+from api.metrics import metrics, multiprocess_dir
+from api.observability import Observability
 from api.settings import Settings
+from api.shutdown import GracefulShutdown
 from api.sockets import SocketRegistry
+from api.tracing import asgi_middleware, exporting_provider, trace_queries, untrace_queries
 from api.webhooks import payment_webhook
 from gateways.port import Brand, PaymentGateway
 from gateways.registry import GatewayConfig, GatewayHost, build_gateway
@@ -33,14 +38,21 @@ from services.cards.rules import BindingRules
 from services.clock import Clock, SystemClock
 from services.codes import CodeLimits
 from services.i18n.locales import Languages
-from services.jobs import Job, run_jobs
+from services.jobs import Job, JobRunner
 from services.keys import KeyRing
+from services.metrics import Metrics
 from services.outbox import SmtpSender, WebhookSmsSender
 from services.phones import SmsLimits
 from services.pubsub import LocalPubSub, RedisPubSub
 from services.ratelimit import BackoffPolicy, RateLimiter, Rule
 from services.runtime import Services, build_services
 from services.sign_in_throttle import LoginPolicy
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
+# How often each process reads its database pool's use into its metrics.
+POOL_SAMPLE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,9 @@ def build_core(settings: Settings, clock: Clock, merchant: Callable[[], httpx.As
     return Core(clock=clock, keys=keys, limiter=limiter, gateway=gateway)
 
 
-def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Services:
+def build_runtime(
+    settings: Settings, core: Core, redis: Redis | None, metrics: Metrics | None = None
+) -> Services:
     clock = core.clock
     return build_services(
         clock=clock,
@@ -122,6 +136,7 @@ def build_runtime(settings: Settings, core: Core, redis: Redis | None) -> Servic
         ),
         staff_totp_required=settings.staff_totp_required,
         read_cache_ttl=timedelta(seconds=settings.read_cache_ttl_s),
+        metrics=metrics or Metrics(),
     )
 
 
@@ -137,22 +152,40 @@ def redis_client(settings: Settings) -> Redis | None:
 
 def background_jobs(services: Services) -> list[Job]:
     """Every periodic job of one process; each is safe to run in every process at once."""
+
+    async def sample_pool() -> None:
+        services.metrics.sample_database_pool()
+
     return [
         *services.outbox.jobs(),
         *services.cards.jobs(),
         *services.billing.jobs(),
         *services.tickets.jobs(),
         *services.gateway.jobs(),
+        Job("metrics", sample_pool, POOL_SAMPLE_INTERVAL_S),
     ]
 
 
 def create_app(
-    settings: Settings | None = None, clock: Clock | None = None, *, start_jobs: bool = True
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    start_jobs: bool = True,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The app; `start_jobs=False` leaves the periodic jobs to a test that takes their steps."""
+    """The app; `start_jobs=False` leaves the periodic jobs to a test that takes their steps.
+
+    Traces go to `tracer_provider` when given (a test's), else to the OTLP endpoint of the
+    environment when one is set; with neither, nothing of OpenTelemetry runs.
+    """
     settings = settings or Settings()
     settings.check_safe()
     graphql = OnrampGraphQL(settings)
+    recorded = Metrics()
+    sockets = SocketRegistry()
+    shutdown = GracefulShutdown(settings.shutdown_grace_s, sockets)
+    exporting = tracer_provider is None
+    tracing = tracer_provider or exporting_provider(settings)
     staff_graphql = StaffGraphQL(settings)
 
     def to_self() -> httpx.AsyncClient:
@@ -170,20 +203,31 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.redis = redis_client(settings)
         prepare_sqlite_file(settings.database_url)
-        services = build_runtime(settings, core, app.state.redis)
+        services = build_runtime(settings, core, app.state.redis, recorded)
         app.state.services = services
+        if tracing is not None:
+            trace_queries(tracing)
         try:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 app.state.jobs = background_jobs(services)
+                runner = JobRunner(
+                    app.state.jobs,
+                    recorded,
+                    tracing.get_tracer("onramp.jobs") if tracing is not None else None,
+                )
                 workers = [
-                    asyncio.create_task(app.state.sockets.listen(services.pubsub), name="sockets"),
+                    asyncio.create_task(sockets.listen(services.pubsub), name="sockets"),
                     asyncio.create_task(services.read_cache.listen(), name="read-cache"),
                 ]
                 if start_jobs:
-                    workers.append(asyncio.create_task(run_jobs(app.state.jobs), name="jobs"))
+                    shutdown.runner = runner
+                    runner.start()
+                shutdown.install()
                 try:
                     yield
                 finally:
+                    shutdown.uninstall()
+                    await shutdown.stop_jobs()
                     for worker in workers:
                         worker.cancel()
                     await asyncio.gather(*workers, return_exceptions=True)
@@ -192,17 +236,38 @@ def create_app(
             await services.pubsub.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
+            if tracing is not None:
+                untrace_queries()
+                if exporting:
+                    # Sends the spans still batched, over blocking HTTP: off the event loop.
+                    await asyncio.to_thread(tracing.shutdown)
+            if multiprocess_dir():
+                # This process's live gauges (open sockets, pool) leave the sums with it.
+                from prometheus_client import multiprocess
 
-    middleware = [
+                multiprocess.mark_process_dead(os.getpid())
+
+    middleware = []
+    if tracing is not None:
+        middleware.append(asgi_middleware(tracing))
+    if settings.trusted_proxies:
         # Only addresses named in ONRAMP_TRUSTED_PROXIES may speak for the client's address.
-        Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or []),
-        Middleware(RequestIdMiddleware),
-        Middleware(AccessLogMiddleware),
+        middleware.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+        )
+    middleware += [
+        Middleware(
+            Observability,
+            metrics=recorded if settings.metrics else None,
+            traced=tracing is not None,
+            draining=lambda: shutdown.draining,
+        ),
         Middleware(SplitCors, origins=settings.origins, staff_origins=settings.staff_origins),
     ]
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *([Route("/metrics", metrics, methods=["GET"])] if settings.metrics else []),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/staff/graphql", staff_graphql, methods=["GET", "POST"]),
@@ -218,5 +283,7 @@ def create_app(
     app.state.settings = settings
     app.state.redis = None
     app.state.jobs = []
-    app.state.sockets = SocketRegistry()
+    app.state.sockets = sockets
+    app.state.shutdown = shutdown
+    app.state.metrics = recorded
     return app

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import shutil
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.settings import Settings, UnsafeSettingsError
@@ -29,18 +34,40 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     settings.check_safe()
     settings.master_secret()  # create the development key once, before workers race for it
-    uvicorn.run(
-        "api.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=False,  # the app applies ONRAMP_TRUSTED_PROXIES itself
-        log_config=None,
-        access_log=False,  # the app logs each request itself, by route, never by raw path
-        # Compression would cost ~50 KiB a socket for messages of a few hundred bytes.
-        ws_per_message_deflate=False,
-    )
+    with _metrics_shared_by(args.workers):
+        uvicorn.run(
+            "api.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,  # the app applies ONRAMP_TRUSTED_PROXIES itself
+            log_config=None,
+            access_log=False,  # the app logs each request itself, by route, never by raw path
+            # Compression would cost ~50 KiB a socket for messages of a few hundred bytes.
+            ws_per_message_deflate=False,
+            # After SIGTERM, in-flight requests get this long (api/shutdown.py).
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """With several workers, prometheus_client keeps each one's values in files of a shared
+    directory, which /metrics adds up (PROMETHEUS_MULTIPROC_DIR, read by every worker as it
+    starts). An operator's own directory is used as it is (several servers of one host may
+    share it; whoever starts them empties it first); else a private one is made for this run
+    and removed after it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or workers <= 1:
+        yield
+        return
+    directory = Path(tempfile.mkdtemp(prefix="onramp-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -253,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from api.observability import configure_logging
 
-    configure_logging()
+    settings = Settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     return run(args)
 
 

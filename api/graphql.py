@@ -89,6 +89,9 @@ class OnrampGraphQL(Endpoint):
     ) -> RequestContext:
         client = request.scope.get("client")
         is_http = isinstance(request, Request)
+        if not is_http:
+            # Accepted by now: every socket is closed with 1001 when the process shuts down.
+            request.app.state.sockets.track(request)
         return RequestContext(
             request=request,
             response=response,

@@ -19,6 +19,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    if request.app.state.shutdown.draining:
+        # SIGTERM came: the load balancer should send nothing more here.
+        return JSONResponse({"status": "shutting down", "checks": {}}, status_code=503)
     checks = {"database": await _probe(_database)}
     redis = request.app.state.redis
     if redis is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateways.registry import GATEWAYS, REQUIRED_KEYS, SIMULATED_GATEWAYS
@@ -84,6 +84,24 @@ class Settings(BaseSettings):
     card_failures_per_ip: int = Field(default=30, ge=1)
     threeds_timeout_s: int = Field(default=900, validation_alias="ONRAMP_3DS_TIMEOUT_S", gt=0)
 
+    # Operating it (README's runbook).
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # False: no request is counted and /metrics is not served (what `make bench` compares).
+    metrics: bool = True
+    # Lets a scraper that is not on loopback read /metrics (Authorization: Bearer ...).
+    metrics_token: str | None = None
+    # After SIGTERM: how long in-flight requests and background steps may take to finish.
+    shutdown_grace_s: int = Field(default=20, ge=0, le=3600)
+    # OpenTelemetry's own variables: traces are exported only when an endpoint is set.
+    otel_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+
     # Rate limits (the `limits` notation: "N/second|minute|hour|day", several joined by ";").
     limit_codes_per_destination: str = "1/minute;5/hour;10/day"
     limit_codes_per_ip: str = "30/hour"
@@ -134,6 +152,17 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env is Environment.DEVELOPMENT
+
+    @property
+    def log_json(self) -> bool:
+        """JSON lines unless asked otherwise; plain text by default in development."""
+        if self.log_format is None:
+            return not self.is_development
+        return self.log_format == "json"
+
+    @property
+    def tracing_enabled(self) -> bool:
+        return bool(self.otel_endpoint) and not self.otel_sdk_disabled
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -204,6 +233,8 @@ class Settings(BaseSettings):
         problems += gateway_problems
         if self.secret_key is not None and len(self.secret_key) < 32:
             problems.append("ONRAMP_SECRET_KEY must be at least 32 characters")
+        if self.metrics_token is not None and len(self.metrics_token) < 32:
+            problems.append("ONRAMP_METRICS_TOKEN must be at least 32 characters")
         if self.env is Environment.PRODUCTION and self.gateway in SIMULATED_GATEWAYS:
             problems.append(
                 f"ONRAMP_GATEWAY={self.gateway} is refused when ONRAMP_ENV=production: "

@@ -1,6 +1,7 @@
 """`python -m bench`: run scenarios against real servers, print a table, write results.json.
 
-python -m bench run progress [signin-vs-reads fanout push workers] [--postgres] [--redis]
+python -m bench run progress [observability signin-vs-reads fanout push workers] [--postgres]
+                    [--redis]
                     [--workers N] [--rounds 3] [--duration 5] [--subscribers 1000]
 python -m bench all          # what `make bench` runs (about five minutes)
 """
@@ -24,6 +25,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 # What `all` runs, in order: (scenario, options).
 ALL: list[tuple[str, dict[str, Any]]] = [
     ("progress", {}),
+    ("observability", {}),
     ("signin-vs-reads", {}),
     ("fanout", {}),
     ("push", {}),

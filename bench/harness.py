@@ -142,12 +142,22 @@ async def backend(*, postgres: bool = False, redis: bool = False) -> AsyncIterat
 class Server:
     """One server process: `onramp serve` or a baseline, under the same uvicorn settings."""
 
-    def __init__(self, kind: str, store: Backend, *, workers: int = 1) -> None:
+    def __init__(
+        self,
+        kind: str,
+        store: Backend,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        label: str | None = None,
+    ) -> None:
         self.kind = kind
+        self.label = label or kind
         self.store = store
         self.workers = workers
+        self.extra_env = env or {}
         self.port = free_port()
-        self.log = store.scratch / f"{kind}-{self.port}.log"
+        self.log = store.scratch / f"{self.label.replace('+', '-')}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -169,7 +179,7 @@ class Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603, ASYNC220 (our own command; returns at once)
                 self.command(),
-                env={**self.store.env(self.port), "PYTHONPATH": str(ROOT)},
+                env={**self.store.env(self.port), "PYTHONPATH": str(ROOT), **self.extra_env},
                 cwd=self.store.scratch,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -209,13 +219,52 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def servers(store: Backend, *kinds: str, workers: int = 1) -> AsyncIterator[list[Server]]:
-    started = [Server(kind, store, workers=workers) for kind in kinds]
-    try:
-        await asyncio.gather(*(server.start() for server in started))
+    async with running([Server(kind, store, workers=workers) for kind in kinds]) as started:
         yield started
+
+
+@contextlib.asynccontextmanager
+async def running(made: list[Server]) -> AsyncIterator[list[Server]]:
+    """Starts the servers at once; stops every one of them however the block ends."""
+    try:
+        await asyncio.gather(*(server.start() for server in made))
+        yield made
     finally:
-        for server in started:
+        for server in made:
             server.stop()
+
+
+@contextlib.asynccontextmanager
+async def otlp_sink() -> AsyncIterator[str]:
+    """An OTLP/HTTP receiver that keeps nothing (bench/otlp_sink.py); yields its address."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603, ASYNC220 (our own command; returns at once)
+        [sys.executable, "-m", "bench.otlp_sink", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _, writer = await asyncio.open_connection(HOST, port)
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the OTLP sink did not start") from None
+                await asyncio.sleep(0.1)
+            else:
+                writer.close()
+                break
+        yield f"http://{HOST}:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
 
 
 class Client:

@@ -28,7 +28,9 @@ from bench.harness import (
     Server,
     backend,
     load_spec,
+    otlp_sink,
     run_load,
+    running,
     servers,
     step,
 )
@@ -82,6 +84,32 @@ async def _progress_account(onramp: Server) -> str:
         return await client.sign_up(f"bench.{uuid.uuid4().hex[:12]}@example.com")
 
 
+async def _progress_rounds(
+    name: str, started: list[Server], token: str, options: Options
+) -> dict[str, list[float]]:
+    """The progress query's req/s on each server (by label), closed loop, in interleaved
+    rounds: each round starts with another server, so none always runs first."""
+    rps: dict[str, list[float]] = {server.label: [] for server in started}
+    for round_ in range(options.rounds):
+        shift = round_ % len(started)
+        for server in started[shift:] + started[:shift]:
+            spec = load_spec(
+                server,
+                progress_body(),
+                token,
+                mode="closed",
+                connections=options.connections,
+                duration=options.duration,
+                warmup=options.warmup,
+            )
+            with step(f"{name} round {round_ + 1}: {server.label}"):
+                result = await run_load(spec)
+            if result["errors"] or not result["requests"]:
+                raise RuntimeError(f"{server.label} answered with errors: {result}")
+            rps[server.label].append(result["rps"])
+    return rps
+
+
 async def progress(options: Options) -> list[dict[str, Any]]:
     """Progress query req/s: Onramp against both baselines, interleaved rounds, closed loop."""
     label = backend_label(options)
@@ -90,25 +118,7 @@ async def progress(options: Options) -> list[dict[str, Any]]:
         servers(store, "onramp", "plain", "constant", workers=options.workers) as started,
     ):
         token = await _progress_account(started[0])
-        rps: dict[str, list[float]] = {server.kind: [] for server in started}
-        for round_ in range(options.rounds):
-            # Each round starts with another server, so none always runs first.
-            order = started[round_ % 3 :] + started[: round_ % 3]
-            for server in order:
-                spec = load_spec(
-                    server,
-                    progress_body(),
-                    token,
-                    mode="closed",
-                    connections=options.connections,
-                    duration=options.duration,
-                    warmup=options.warmup,
-                )
-                with step(f"progress round {round_ + 1}: {server.kind}"):
-                    result = await run_load(spec)
-                if result["errors"] or not result["requests"]:
-                    raise RuntimeError(f"{server.kind} answered with errors: {result}")
-                rps[server.kind].append(result["rps"])
+        rps = await _progress_rounds("progress", started, token, options)
     common = {"backend": label, "workers": options.workers}
     return [
         figure(
@@ -130,6 +140,66 @@ async def progress(options: Options) -> list[dict[str, Any]]:
             **common,
         ),
     ]
+
+
+def observability_variants(sink: str) -> dict[str, dict[str, str]]:
+    """Onramp with each of logs, metrics and traces on and off. Logs on: JSON lines at INFO
+    (the default outside development), one access line per request, to the server's log
+    file; off: only warnings. Traces on: exported over OTLP/HTTP to a sink that keeps nothing.
+    """
+    quiet = {"ONRAMP_LOG_LEVEL": "WARNING"}
+    logs = {"ONRAMP_LOG_FORMAT": "json", "ONRAMP_LOG_LEVEL": "INFO"}
+    no_metrics = {"ONRAMP_METRICS": "0"}
+    traces = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink, "OTEL_SERVICE_NAME": "onramp-bench"}
+    return {
+        "none": {**quiet, **no_metrics},
+        "logs": {**logs, **no_metrics},
+        "metrics": quiet,
+        "logs+metrics": logs,
+        "logs+metrics+traces": {**logs, **traces},
+    }
+
+
+async def observability(options: Options) -> list[dict[str, Any]]:
+    """Progress req/s with logs, metrics and traces each on and off, and against the
+    constant-resolver baseline with logs and metrics on (the target holds with them on)."""
+    label = backend_label(options)
+    async with (
+        backend(postgres=options.postgres, redis=options.redis) as store,
+        otlp_sink() as sink,
+    ):
+        made = [
+            Server("onramp", store, workers=options.workers, env=env, label=name)
+            for name, env in observability_variants(sink).items()
+        ]
+        made.append(Server("constant", store, workers=options.workers))
+        async with running(made) as started:
+            token = await _progress_account(started[0])
+            rps = await _progress_rounds("observability", started, token, options)
+    common = {"backend": label, "workers": options.workers}
+    figures = [
+        figure(
+            f"progress req/s, {name} on [{label}]",
+            rps[name],
+            "req/s",
+            "no logs, metrics or traces",
+            rps["none"],
+            **common,
+        )
+        for name in ("logs", "metrics", "logs+metrics", "logs+metrics+traces")
+    ]
+    figures.append(
+        figure(
+            f"progress req/s with logs and metrics vs constant Strawberry [{label}]",
+            rps["logs+metrics"],
+            "req/s",
+            "constant-resolver Strawberry",
+            rps["constant"],
+            target="≥ 0.8×",
+            **common,
+        )
+    )
+    return figures
 
 
 def backend_label(options: Options) -> str:
@@ -575,37 +645,20 @@ async def workers(options: Options) -> list[dict[str, Any]]:
     """Progress req/s with `--workers 2` against one worker, PostgreSQL + Redis, interleaved."""
     options = Options(**{**options.__dict__, "postgres": True, "redis": True})
     async with backend(postgres=True, redis=True) as store:
-        one, two = Server("onramp", store, workers=1), Server("onramp", store, workers=2)
-        try:
-            await asyncio.gather(one.start(), two.start())
-            token = await _progress_account(one)
-            rps: dict[int, list[float]] = {1: [], 2: []}
-            for round_ in range(options.rounds):
-                for server in (one, two) if round_ % 2 == 0 else (two, one):
-                    spec = load_spec(
-                        server,
-                        progress_body(),
-                        token,
-                        mode="closed",
-                        connections=options.connections,
-                        duration=options.duration,
-                        warmup=options.warmup,
-                    )
-                    with step(f"workers round {round_ + 1}: {server.workers} worker(s)"):
-                        result = await run_load(spec)
-                    if result["errors"]:
-                        raise RuntimeError(f"errors: {result}")
-                    rps[server.workers].append(result["rps"])
-        finally:
-            one.stop()
-            two.stop()
+        made = [
+            Server("onramp", store, workers=1, label="1 worker"),
+            Server("onramp", store, workers=2, label="2 workers"),
+        ]
+        async with running(made) as started:
+            token = await _progress_account(started[0])
+            rps = await _progress_rounds("workers", started, token, options)
     return [
         figure(
             "progress req/s, --workers 2 vs 1 [postgres+redis]",
-            rps[2],
+            rps["2 workers"],
             "req/s",
             "one worker",
-            rps[1],
+            rps["1 worker"],
             target="reported",
             backend="postgres+redis",
             workers=2,
@@ -620,4 +673,5 @@ SCENARIOS = {
     "fanout": fanout,
     "push": push,
     "workers": workers,
+    "observability": observability,
 }

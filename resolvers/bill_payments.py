@@ -94,22 +94,23 @@ class BillPaymentSubscription:
         services = info.context.services
         billing = services.billing
         # Listen first, read second: no change can fall between the two.
-        async with services.pubsub.subscribe(channel(wanted)) as changes:
-            payment = await billing.payment_of(account_id, wanted) if wanted else None
-            if payment is None:
-                raise GraphQLError(
-                    "There is no such bill payment.", extensions={"code": "NOT_FOUND"}
-                )
-            yield BillPaymentType.from_model(payment)
-            state = payment.status
-            del payment
-            while state not in TERMINAL:
-                event = await changes.get()
-                if event == RESYNC or session_expires_at <= services.clock.now():
-                    await require_account(info)
-                latest = await billing.payment_of(account_id, wanted)
-                if latest is None:
-                    return
-                if latest.status != state:
-                    yield BillPaymentType.from_model(latest)
-                state = latest.status
+        with info.context.open_subscription("billPaymentUpdates"):
+            async with services.pubsub.subscribe(channel(wanted)) as changes:
+                payment = await billing.payment_of(account_id, wanted) if wanted else None
+                if payment is None:
+                    raise GraphQLError(
+                        "There is no such bill payment.", extensions={"code": "NOT_FOUND"}
+                    )
+                yield BillPaymentType.from_model(payment)
+                state = payment.status
+                del payment
+                while state not in TERMINAL:
+                    event = await changes.get()
+                    if event == RESYNC or session_expires_at <= services.clock.now():
+                        await require_account(info)
+                    latest = await billing.payment_of(account_id, wanted)
+                    if latest is None:
+                        return
+                    if latest.status != state:
+                        yield BillPaymentType.from_model(latest)
+                    state = latest.status

@@ -42,25 +42,26 @@ class CardBindingSubscription:
         services = info.context.services
         cards = services.cards
         # Listen first, read second: no change can fall between the two.
-        async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
-            attempt = await cards.attempt_of(account_id, wanted) if wanted else None
-            if attempt is None:
-                raise GraphQLError(
-                    "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
-                )
-            yield CardBindingAttemptType.from_model(attempt)
-            state = (attempt.status, attempt.deposit_status)
-            del attempt  # this subscriber's own row: only its state is compared
-            while state[0] not in TERMINAL or state[1] not in SETTLED_DEPOSITS:
-                event = await changes.get()
-                # An ended session's sockets are closed when its end is announced. Expiry
-                # is not announced, and a process told to RESYNC may have missed an end:
-                # then the session is read again, and an ended one hears nothing more.
-                if event == RESYNC or session_expires_at <= services.clock.now():
-                    await require_account(info)
-                latest = await cards.attempt_after(account_id, wanted, event)
-                if latest is None:
-                    return
-                if (latest.status, latest.deposit_status) != state:
-                    yield CardBindingAttemptType.from_model(latest)
-                state = (latest.status, latest.deposit_status)
+        with info.context.open_subscription("cardBindingUpdates"):
+            async with info.context.services.pubsub.subscribe(channel(wanted)) as changes:
+                attempt = await cards.attempt_of(account_id, wanted) if wanted else None
+                if attempt is None:
+                    raise GraphQLError(
+                        "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
+                    )
+                yield CardBindingAttemptType.from_model(attempt)
+                state = (attempt.status, attempt.deposit_status)
+                del attempt  # this subscriber's own row: only its state is compared
+                while state[0] not in TERMINAL or state[1] not in SETTLED_DEPOSITS:
+                    event = await changes.get()
+                    # An ended session's sockets are closed when its end is announced. Expiry
+                    # is not announced, and a process told to RESYNC may have missed an end:
+                    # then the session is read again, and an ended one hears nothing more.
+                    if event == RESYNC or session_expires_at <= services.clock.now():
+                        await require_account(info)
+                    latest = await cards.attempt_after(account_id, wanted, event)
+                    if latest is None:
+                        return
+                    if (latest.status, latest.deposit_status) != state:
+                        yield CardBindingAttemptType.from_model(latest)
+                    state = (latest.status, latest.deposit_status)

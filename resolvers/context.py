@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -104,3 +106,13 @@ class RequestContext:
 
     def forget_session(self) -> None:
         self._session, self._looked_up, self._spoken = None, True, None
+
+    @contextmanager
+    def open_subscription(self, name: str) -> Iterator[None]:
+        """Counts a subscription as open (metrics) while the block runs."""
+        gauge = self.services.metrics.open_subscriptions.labels(name)
+        gauge.inc()
+        try:
+            yield
+        finally:
+            gauge.dec()

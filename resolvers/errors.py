@@ -71,6 +71,9 @@ class RefusalsAsErrors(FieldExtension):
             check_text_arguments(kwargs, info.schema.config.name_converter)
             return await next_(source, info, **kwargs)
         except Refused as refused:
+            counted = info.context.services.metrics.graphql_errors
+            for problem in refused.problems:
+                counted.labels(problem.code.value, "payload").inc()
             return self.payload(errors=user_errors(refused.problems, await reader_locale(info)))
         finally:
             await info.context.after_mutation()

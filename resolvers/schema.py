@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import FieldNode, GraphQLError, get_operation_ast
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -39,6 +39,7 @@ from resolvers.registration import RegistrationMutation
 from resolvers.security_phone import SecurityPhoneMutation
 from resolvers.tickets import ServiceTicketType, TicketMutation
 from resolvers.wallet import RemovalMutation, WalletMutation
+from services import log_context
 
 log = logging.getLogger("onramp.graphql")
 
@@ -82,20 +83,34 @@ def _request_id(execution_context: ExecutionContext | None) -> str:
     return getattr(context, "request_id", "-")
 
 
-class RequireOperationName(SchemaExtension):
-    """A document with several operations runs only the one `operationName` names.
+class OperationName(SchemaExtension):
+    """Which operation runs, once the document is parsed: one extension for both uses.
 
-    Strawberry would otherwise run the first one; the GraphQL spec makes it an error.
+    A document with several operations runs only the one `operationName` names: Strawberry
+    would otherwise run the first one; the GraphQL spec makes it an error.
+
+    The operation is named on the request's trail (services/log_context.py): the log lines
+    of its resolvers, the access line, the request's metrics and span. The name the client
+    gave goes to logs only; metrics take "<type> <first root field>", which the schema
+    bounds (a client could send any number of names).
     """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # Strawberry keeps the name the request gave apart from the one it infers.
-        given = getattr(context, "_provided_operation_name", None)
-        if given is None and document is not None:
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            if len(operations) > 1:
+        if document is not None:
+            # Strawberry keeps the name the request gave apart from the one it infers.
+            given = getattr(context, "_provided_operation_name", None)
+            operation = get_operation_ast(document, given)
+            if operation is not None:
+                selections = operation.selection_set.selections
+                first = selections[0] if selections else None
+                field = first.name.value if isinstance(first, FieldNode) else "(fragment)"
+                log_context.name_operation(
+                    operation.name.value if operation.name else None,
+                    f"{operation.operation.value} {field}",
+                )
+            elif given is None:  # validated, so not none: several operations
                 context.result = GraphQLExecutionResult(
                     data=None,
                     errors=[
@@ -107,6 +122,18 @@ class RequireOperationName(SchemaExtension):
                     ],
                 )
         yield
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code an error answers with: its own, or what kind of failure it is."""
+    if is_unexpected(error):
+        return "INTERNAL_SERVER_ERROR"
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -133,8 +160,12 @@ class OnrampSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Expected errors (validation, UNAUTHENTICATED, NOT_FOUND) are answers, not incidents.
+        context = execution_context.context if execution_context else None
+        services = getattr(context, "services", None)
         for error in errors:
+            if services is not None:
+                services.metrics.graphql_errors.labels(error_code(error), "response").inc()
+            # Expected errors (validation, UNAUTHENTICATED, NOT_FOUND) are answers, not incidents.
             if is_unexpected(error):
                 log.error(
                     "unexpected error in %s (request %s)",
@@ -160,7 +191,7 @@ def _extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
-        RequireOperationName,
+        OperationName,
         MaskUnexpectedErrors,
     ]
 

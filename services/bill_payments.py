@@ -11,11 +11,14 @@ A gateway call whose answer is lost (a network error, a 5xx, a process that died
 charged the card. Its payment stays PROCESSING and keeps the bill; `recover` repeats the
 call with the same idempotency key, so the card is charged at most once, and settles the
 payment from the answer. It asks again, less and less often, until the gateway answers:
-freeing the bill before then would let the next charge be a second one.
+freeing the bill before then would let the next charge be a second one. A call cancelled at
+shutdown (past the grace) is such a lost answer, handed over at once: its payment is due for
+`recover` now, in whichever process runs it first, rather than after `CALL_LEASE`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,7 +42,8 @@ from services.arrears import Arrears
 from services.billing_dates import retry_at
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
-from services.jobs import backoff
+from services.jobs import abandonable, backoff, stopping
+from services.metrics import Metrics
 from services.money import Money
 from services.outbox import Outbox
 from services.public_ids import public_id
@@ -81,6 +85,7 @@ class BillPayments:
         frontend_url: str,
         action_timeout: timedelta,
         arrears: Arrears,
+        metrics: Metrics,
     ) -> None:
         self.clock = clock
         self.gateway = gateway
@@ -89,6 +94,7 @@ class BillPayments:
         self.frontend_url = frontend_url
         self.action_timeout = action_timeout
         self.arrears = arrears
+        self.metrics = metrics
 
     # Starting a payment.
 
@@ -171,20 +177,27 @@ class BillPayments:
         try:
             card = await PaymentCard.get(id=payment.card_id)
             if payment.off_session:
-                outcome = await self.gateway.charge_off_session(
-                    token=card.gateway_payment_method,
-                    amount=amount,
-                    # The attempt this payment counted when it claimed the bill.
-                    idempotency_key=charge_key(bill.id, bill.charge_attempts - 1),
+                outcome = await abandonable(
+                    self.gateway.charge_off_session(
+                        token=card.gateway_payment_method,
+                        amount=amount,
+                        # The attempt this payment counted when it claimed the bill.
+                        idempotency_key=charge_key(bill.id, bill.charge_attempts - 1),
+                    )
                 )
             else:
-                verification = await self.gateway.charge_on_session(
-                    token=card.gateway_payment_method,
-                    amount=amount,
-                    return_url=payment.return_url,
-                    idempotency_key=str(payment.id),
-                    account=str(bill.account_id),
+                verification = await abandonable(
+                    self.gateway.charge_on_session(
+                        token=card.gateway_payment_method,
+                        amount=amount,
+                        return_url=payment.return_url,
+                        idempotency_key=str(payment.id),
+                        account=str(bill.account_id),
+                    )
                 )
+        except asyncio.CancelledError:
+            await self._hand_over(payment)
+            raise
         except Exception as error:
             await self._check_later(payment, error)
             return
@@ -192,6 +205,16 @@ class BillPayments:
             await self._settle_automatic(payment, outcome)
         else:
             await self._apply(payment, verification)
+
+    async def _hand_over(self, payment: BillPayment) -> None:
+        """Cancelled past the shutdown's grace, with the gateway's answer unknown: the payment
+        keeps its bill and is due for `recover` at once, in whichever process comes first,
+        which asks the gateway again with the same key."""
+        await BillPayment.filter(id=payment.id, status=BillPaymentStatus.PROCESSING).update(
+            next_check_at=self.clock.now()
+        )
+        self.metrics.bill_charges.labels("interrupted").inc()
+        log.warning("the charge of payment %s was interrupted at shutdown: handed over", payment.id)
 
     async def _check_later(self, payment: BillPayment, error: Exception) -> None:
         due = self.clock.now() + backoff(payment.checks + 1, base=CHECK_BASE, cap=CHECK_CAP)
@@ -209,6 +232,7 @@ class BillPayments:
 
     async def _settle_automatic(self, payment: BillPayment, outcome: ChargeOutcome) -> None:
         reference = outcome.reference or None
+        self.metrics.bill_charges.labels("succeeded" if outcome.succeeded else "failed").inc()
         if outcome.succeeded:
             await self._succeed(payment, reference)
             return
@@ -410,6 +434,8 @@ class BillPayments:
             Q(next_check_at__lte=now) | Q(next_check_at=None, created_at__lte=now - CALL_LEASE)
         )
         for payment in due:
+            if stopping():
+                break  # the rest stay due: the next process asks
             # One process asks, once per check: counting it leases the payment for a call.
             claimed = await BillPayment.filter(
                 id=payment.id, status=BillPaymentStatus.PROCESSING, checks=payment.checks

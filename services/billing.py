@@ -38,7 +38,8 @@ from services.bill_payments import SWEEP_INTERVAL_S, BillPayments
 from services.billing_dates import BILLING_DAY, midnight
 from services.clock import Clock
 from services.i18n.text import tr, trn
-from services.jobs import Job
+from services.jobs import Job, stopping
+from services.metrics import Metrics
 from services.money import Money, minor_digits, quantize
 from services.outbox import Outbox
 from services.pagination import NewestFirst
@@ -114,6 +115,7 @@ class Billing:
         allowed_origins: tuple[str, ...],
         action_timeout: timedelta,
         audit: Audit,
+        metrics: Metrics,
     ) -> None:
         self.frontend_url = frontend_url
         self.clock = clock
@@ -129,6 +131,7 @@ class Billing:
             frontend_url=frontend_url,
             action_timeout=action_timeout,
             arrears=self.arrears,
+            metrics=metrics,
         )
         self.pay_bill = PayBill(
             clock=clock, payments=self.payments, allowed_origins=allowed_origins
@@ -212,6 +215,8 @@ class Billing:
         issued = 0
         postpaid = await PaymentCard.filter(is_default=True).values_list("account_id", flat=True)
         for account in await Account.filter(id__in=list(postpaid)):
+            if stopping():
+                break  # the next run (any process's) bills the rest: one bill per month
             usage = await UsageRecord.filter(
                 account_id=account.id,
                 bill_id=None,
@@ -302,9 +307,13 @@ class Billing:
 
     async def _retry_due(self) -> int:
         due = await Bill.filter(status=BillStatus.UNPAID, next_charge_at__lte=self.clock.now())
+        charged = 0
         for bill in due:
+            if stopping():
+                break  # still due: the next run (any process's) charges the rest
             await self.payments.charge_automatically(bill)
-        return len(due)
+            charged += 1
+        return charged
 
     async def charge_now(self, bill_id: UUID | None, actor: Actor) -> BillPayment:
         """Staff (or an operator) run an UNPAID bill's charge now, as its next retry, to the

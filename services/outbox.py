@@ -1,7 +1,10 @@
 """The outbox: messages are rows first, then delivered by whichever process claims them.
 
 Delivery never fails the operation that wrote the message: a failed send is retried with
-a growing delay, and a restart resumes whatever is still pending.
+a growing delay, and a restart resumes whatever is still pending. A process claims one row
+at a time (a lease); asked to stop, it finishes the delivery under way and claims no more,
+and a delivery cancelled past the shutdown's grace gives its row back at once, so another
+process takes it without waiting for the lease to run out.
 
 A message is written in the language it is given: the account's own (`account.locale`), or,
 before there is an account, the asking request's. Never the language of whoever happened
@@ -22,8 +25,9 @@ from tortoise.expressions import F, Q
 
 from models.outbox import Channel, DeliveryStatus, OutboxMessage
 from services.clock import Clock
-from services.jobs import Job, backoff
+from services.jobs import Job, abandonable, backoff, stopping
 from services.messages import Message
+from services.metrics import Metrics
 from services.sms import measure
 
 log = logging.getLogger("onramp.outbox")
@@ -92,8 +96,10 @@ class Outbox:
         email: EmailSender | None,
         sms: SmsSender | None,
         redact_delivered: bool,
+        metrics: Metrics,
     ) -> None:
         self.clock = clock
+        self.metrics = metrics
         self.email_sender = email
         self.sms_sender = sms
         self.redact_delivered = redact_delivered
@@ -154,6 +160,8 @@ class Outbox:
         )
         claimed_count = 0
         for row in due:
+            if stopping():
+                break  # the rest is left to the next process
             claimed = (
                 await OutboxMessage.filter(id=row.id, status=DeliveryStatus.PENDING)
                 .filter(Q(lease_until=None) | Q(lease_until__lt=now))
@@ -165,13 +173,29 @@ class Outbox:
         return claimed_count
 
     async def _deliver(self, row: OutboxMessage, attempts: int) -> None:
+        channel = row.channel.value
         try:
             if row.channel is Channel.EMAIL and self.email_sender is not None:
-                await self.email_sender.send(row.recipient, row.subject, row.body)
+                await abandonable(self.email_sender.send(row.recipient, row.subject, row.body))
             elif row.channel is Channel.SMS and self.sms_sender is not None:
-                await self.sms_sender.send(row.recipient, row.body)
+                await abandonable(self.sms_sender.send(row.recipient, row.body))
             else:
                 raise RuntimeError(f"no {row.channel.lower()} transport configured")
+        except asyncio.CancelledError:
+            # Past the shutdown's grace: whether the provider took it is unknown, so the row
+            # goes back to PENDING at once (its try counted) for the next process to send;
+            # `attempts` tells this claim from a later one by a process whose lease followed.
+            await OutboxMessage.filter(
+                id=row.id, status=DeliveryStatus.PENDING, attempts=attempts
+            ).update(lease_until=None)
+            self.metrics.outbox_deliveries.labels(channel, "released").inc()
+            log.warning(
+                "%s %s to %s released unfinished at shutdown",
+                channel.lower(),
+                row.kind,
+                row.recipient,
+            )
+            raise
         except Exception as error:  # any failure is retried later; the message stays
             delay = backoff(attempts, base=RETRY_BASE, cap=MAX_RETRY_DELAY)
             await OutboxMessage.filter(id=row.id).update(
@@ -179,6 +203,7 @@ class Outbox:
                 next_attempt_at=self.clock.now() + delay,
                 last_error=type(error).__name__,
             )
+            self.metrics.outbox_deliveries.labels(channel, "failed").inc()
             log.warning(
                 "%s %s to %s failed (%s); retrying in %ss",
                 row.channel.lower(),
@@ -197,6 +222,7 @@ class Outbox:
         if self.redact_delivered:
             update |= {"body": REDACTED, "redacted": True}
         await OutboxMessage.filter(id=row.id).update(**update)
+        self.metrics.outbox_deliveries.labels(channel, "sent").inc()
         log.info("%s %s to %s delivered", row.channel.lower(), row.kind, row.recipient)
 
     async def deliver_batch(self) -> bool:

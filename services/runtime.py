@@ -16,6 +16,7 @@ from services.clock import Clock
 from services.codes import CodeLimits, Codes
 from services.i18n.locales import Languages
 from services.keys import KeyRing
+from services.metrics import Metrics
 from services.onboarding import Onboarding
 from services.outbox import EmailSender, Outbox, SmsSender
 from services.passwords import Passwords
@@ -54,6 +55,7 @@ class Services:
     staff: StaffMembers
     staff_sessions: Sessions[StaffSession]
     staff_accounts: StaffAccounts
+    metrics: Metrics
 
 
 def build_services(
@@ -72,6 +74,7 @@ def build_services(
     gateway: PaymentGateway,
     binding_rules: BindingRules,
     staff_totp_required: bool,
+    metrics: Metrics,
     read_cache_ttl: timedelta = DEFAULT_TTL,
     languages: Languages | None = None,
 ) -> Services:
@@ -82,7 +85,7 @@ def build_services(
     sessions = Sessions(keys, clock, pubsub, CUSTOMER_SESSIONS, read_cache)
     staff_sessions = Sessions(keys, clock, pubsub, STAFF_SESSIONS)
     audit = Audit(clock)
-    outbox = Outbox(clock, email_sender, sms_sender, redact_delivered)
+    outbox = Outbox(clock, email_sender, sms_sender, redact_delivered, metrics)
     onboarding = Onboarding.build(
         clock=clock, outbox=outbox, frontend_url=frontend_url, cache=read_cache
     )
@@ -118,6 +121,7 @@ def build_services(
         rules=binding_rules,
         after_step=after_step,
         audit=audit,
+        metrics=metrics,
     )
     return Services(
         clock=clock,
@@ -146,7 +150,9 @@ def build_services(
             allowed_origins=binding_rules.allowed_origins,
             action_timeout=binding_rules.action_timeout,
             audit=audit,
+            metrics=metrics,
         ),
+        metrics=metrics,
         audit=audit,
         staff=StaffMembers(
             clock=clock,

@@ -122,9 +122,18 @@ def app_factory(settings_for: Callable[..., Settings]):
 
     @asynccontextmanager
     async def start(
-        clock: Clock | None = None, truncate: bool = True, jobs: bool = True, **overrides: Any
+        clock: Clock | None = None,
+        truncate: bool = True,
+        jobs: bool = True,
+        tracer_provider: Any = None,
+        **overrides: Any,
     ) -> AsyncIterator[Any]:
-        app = create_app(settings_for(**overrides), clock=clock, start_jobs=jobs)
+        app = create_app(
+            settings_for(**overrides),
+            clock=clock,
+            start_jobs=jobs,
+            tracer_provider=tracer_provider,
+        )
         async with LifespanManager(app):
             if truncate:
                 await _empty_tables()

@@ -70,6 +70,16 @@ TEST_CARDS: dict[str, tuple[str, str, tuple[str, str] | str | None]] = {
 Deliver = Callable[[bytes, dict[str, str]], Awaitable[None]]
 
 
+@dataclass
+class Hold:
+    """POSTs to a path wait here before Stripe does anything: a call caught in flight."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    # When released: go on as Stripe would (True), or answer 500 having done nothing.
+    proceed: bool = True
+
+
 class StripeError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         self.status = status
@@ -112,6 +122,17 @@ class StripeFake:
     lost_answers: dict[str, int] = field(default_factory=dict)
     now: Callable[[], float] = time.time
     _behaviour: dict[str, tuple[str, str] | str | None] = field(default_factory=dict)
+    # POST path prefix -> its hold (`hold`, `release`).
+    holds: dict[str, Hold] = field(default_factory=dict)
+
+    def hold(self, path: str) -> Hold:
+        self.holds[path] = Hold()
+        return self.holds[path]
+
+    def release(self, path: str, *, proceed: bool = True) -> None:
+        held = self.holds.pop(path)
+        held.proceed = proceed
+        held.released.set()
 
     # Set-up helpers, as Stripe.js would make a PaymentMethod in the browser.
 
@@ -265,6 +286,16 @@ class StripeFake:
                     status_code=401,
                 )
             raw = (await request.body()).decode()
+            posted = request.method == "POST"
+            held = next((h for p, h in self.holds.items() if posted and path.startswith(p)), None)
+            if held is not None:
+                # Received in full; what Stripe does with it waits for the test.
+                held.arrived.set()
+                await held.released.wait()
+                if not held.proceed:
+                    return JSONResponse(
+                        {"error": {"type": "api_error", "message": "dropped"}}, status_code=500
+                    )
             params = dict(parse_qsl(raw, keep_blank_values=True))
             params.update(dict(request.query_params))
             fingerprint = hashlib.sha256(f"{path}?{raw}".encode()).hexdigest()

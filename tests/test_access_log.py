@@ -50,9 +50,10 @@ def test_the_loggers_that_would_print_secrets_are_kept_quiet() -> None:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
-        configure_logging()
-        for name in ("httpx", "httpcore", "tortoise.db_client", "asyncpg", "aiosqlite"):
+        configure_logging("DEBUG")  # whatever level is asked for
+        for name in ("httpx", "httpcore", "tortoise.db_client", "asyncpg", "aiosqlite", "stripe"):
             assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        logging.captureWarnings(False)

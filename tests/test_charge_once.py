@@ -126,6 +126,37 @@ async def test_an_automatic_charge_whose_answer_was_lost_is_settled_once(
     assert await BillPayment.filter(bill_id=bill.id).count() == 1
 
 
+class ProcessDied(BaseException):
+    """The process stops there (killed, crashed): none of its code runs after."""
+
+
+async def test_a_charge_cancelled_at_shutdown_is_handed_over_at_once(
+    stepped_app: Any, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled past the shutdown's grace (api/shutdown.py), the call's answer is unknown:
+    the payment keeps its bill and is due for another process to ask about now, not after
+    the call's lease."""
+    app = stepped_app
+    await _billed(app, clock, "4242 4242 4242 4242")
+    _answer_lost(monkeypatch, app, "charge_off_session", asyncio.CancelledError())
+    with pytest.raises(asyncio.CancelledError):
+        await app.state.services.billing.run(date(2026, 12, 3))
+    monkeypatch.undo()
+    [payment] = await BillPayment.all()
+    handed_over = (payment.status, payment.next_check_at)
+    kept = (await Bill.get()).active_payment_id
+
+    await take_step(app, "bill-payments")  # the same moment: no lease to wait for
+
+    assert handed_over == (BillPaymentStatus.PROCESSING, clock.now())
+    assert kept == payment.id  # the payment kept its bill: no other charge could start
+    assert (await BillPayment.get(id=payment.id)).status is BillPaymentStatus.SUCCEEDED
+    assert (await Bill.get()).status is BillStatus.PAID
+    assert await SandboxCharge.filter(off_session=True).count() == 1  # charged once
+    counted = app.state.metrics.registry.get_sample_value
+    assert counted("onramp_bill_charges_total", {"outcome": "interrupted"}) == 1
+
+
 @pytest.mark.parametrize("dies", ["after the gateway charged", "right after the claim"])
 async def test_a_charge_whose_process_died_is_recovered_after_the_call_lease(
     stepped_app: Any, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, dies: str
@@ -134,14 +165,14 @@ async def test_a_charge_whose_process_died_is_recovered_after_the_call_lease(
     billing = app.state.services.billing
     await _billed(app, clock, "4242 4242 4242 4242")
     if dies == "after the gateway charged":
-        _answer_lost(monkeypatch, app, "charge_off_session", asyncio.CancelledError())
+        _answer_lost(monkeypatch, app, "charge_off_session", ProcessDied())
     else:
 
         async def never_called(_: BillPayment) -> None:
-            raise asyncio.CancelledError  # the process stops between claim and call
+            raise ProcessDied  # the process stops between claim and call
 
         monkeypatch.setattr(billing.payments, "call", never_called)
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(ProcessDied):
         await billing.run(date(2026, 12, 3))
     monkeypatch.undo()
     charged_before = await SandboxCharge.filter(off_session=True).count()

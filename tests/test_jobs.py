@@ -14,7 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.jobs import FailureLog, Job, backoff, run_jobs
+from services.jobs import FailureLog, Job, JobRunner, abandonable, backoff, run_jobs, stopping
+from services.metrics import Metrics
 from tests.conftest import GraphQLClient, http_client
 from tests.flows import send_code
 
@@ -196,6 +197,7 @@ async def test_the_app_runs_its_jobs_from_one_list_and_stops_them(app_factory) -
         "tickets",
         "sandbox-refunds",
         "sandbox-webhooks",
+        "metrics",
     }
     assert during == {f"job:{name}" for name in names}
     assert unstarted == set()
@@ -213,3 +215,113 @@ async def test_new_work_nudges_the_job_that_does_it(app_factory) -> None:
     assert set(wakes) == {"outbox", "sandbox-refunds", "sandbox-webhooks"}
     assert not any(before.values())
     assert after_email == {"outbox": True, "sandbox-refunds": False, "sandbox-webhooks": False}
+
+
+# Stopping at a safe point (SIGTERM; see api/shutdown.py)
+
+
+async def test_asked_to_stop_a_job_ends_its_step_and_takes_no_other() -> None:
+    busy, go_on = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def step() -> bool:
+        calls.append("started")
+        busy.set()
+        await go_on.wait()
+        calls.append("finished")
+        return True  # "more is waiting": without the stop it would run again at once
+
+    runner = JobRunner([Job("work", step, HOUR)])
+    runner.start()
+    await asyncio.wait_for(busy.wait(), 1)
+    loop = asyncio.get_running_loop()
+    stopping_ = asyncio.create_task(runner.stop(loop.time() + HOUR))
+    await asyncio.sleep(0)
+    assert not stopping_.done()  # the step under way is waited for, not cancelled
+    go_on.set()
+    assert await asyncio.wait_for(stopping_, 1) is True
+    assert calls == ["started", "finished"]
+
+
+async def test_a_step_working_through_rows_ends_after_the_current_one() -> None:
+    done: list[int] = []
+    first_begun, go_on = asyncio.Event(), asyncio.Event()
+
+    async def step() -> None:
+        for row in (1, 2, 3):
+            if stopping():
+                return
+            if row == 1:
+                first_begun.set()
+                await go_on.wait()
+            done.append(row)
+
+    runner = JobRunner([Job("rows", step, HOUR)])
+    runner.start()
+    await asyncio.wait_for(first_begun.wait(), 1)
+    runner.request_stop()
+    go_on.set()
+    assert await runner.stop(asyncio.get_running_loop().time() + 1) is True
+    assert done == [1]
+    assert stopping() is False  # outside a job's step nothing is ever asked to stop
+
+
+async def test_past_the_deadline_a_step_is_cancelled() -> None:
+    ended: list[str] = []
+
+    async def step() -> None:
+        try:
+            await asyncio.sleep(HOUR)
+        except asyncio.CancelledError:
+            ended.append("cancelled")  # where a claim would be released
+            raise
+
+    runner = JobRunner([Job("stuck", step, HOUR)])
+    runner.start()
+    await asyncio.sleep(0)
+    assert await runner.stop(asyncio.get_running_loop().time() + 0.05) is False
+    assert ended == ["cancelled"]
+
+
+async def test_an_abandoned_call_does_not_hold_up_its_caller() -> None:
+    winding_down = asyncio.Event()
+
+    async def slow_to_cancel() -> None:
+        try:
+            await asyncio.sleep(HOUR)
+        except asyncio.CancelledError:
+            winding_down.set()
+            await asyncio.sleep(HOUR)  # a client waiting on the very server that holds it
+
+    caller = asyncio.create_task(abandonable(slow_to_cancel()))
+    await asyncio.sleep(0)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(caller, 1)
+    await asyncio.wait_for(winding_down.wait(), 1)  # and the call itself was told
+
+
+async def test_every_step_is_counted_with_its_outcome() -> None:
+    metrics = Metrics()
+    answers: list[Exception | None] = [None, RuntimeError("down"), None]
+    wake = asyncio.Event()
+
+    async def step() -> None:
+        answer = answers.pop(0)
+        if answer is not None:
+            raise answer
+
+    runner = JobRunner([Job("counted", step, HOUR, wake=wake)], metrics)
+    runner.start()
+    for _ in range(2):
+        await _until(lambda: len(answers) < 3 and not wake.is_set())
+        wake.set()
+    await _until(lambda: not answers)
+    await runner.stop(asyncio.get_running_loop().time() + 1)
+    sample = metrics.registry.get_sample_value
+
+    assert sample("onramp_job_runs_total", {"job": "counted", "outcome": "ok"}) == 2
+    assert sample("onramp_job_runs_total", {"job": "counted", "outcome": "failed"}) == 1
+    assert sample("onramp_job_duration_seconds_count", {"job": "counted"}) == 3
+    assert sample("onramp_job_last_success_timestamp_seconds", {"job": "counted"}) > 0
+    assert sample("onramp_job_interval_seconds", {"job": "counted"}) == HOUR

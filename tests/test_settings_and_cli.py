@@ -175,3 +175,44 @@ def test_database_files_under_var_are_private_like_the_secret_key(tmp_path) -> N
     assert "onramp.sqlite3" in modes
     assert "secret.key" in modes
     assert set(modes.values()) == {"0o600"}, modes
+
+
+def test_operating_settings_have_the_documented_defaults(monkeypatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("ONRAMP_", "OTEL_")):
+            monkeypatch.delenv(name)
+    settings = Settings()
+    assert (settings.log_format, settings.log_level, settings.log_json) == (None, "INFO", False)
+    assert (settings.metrics_token, settings.shutdown_grace_s) == (None, 20)
+    assert settings.tracing_enabled is False
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector.invalid:4318")
+    assert Settings().tracing_enabled is True
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    assert Settings().tracing_enabled is False
+
+
+def test_a_short_metrics_token_is_refused_outside_development() -> None:
+    staging = {
+        "env": "staging",
+        "secret_key": "s" * 40,
+        "smtp_host": "smtp.invalid",
+        "sms_webhook_url": "http://sms.invalid/",
+    }
+    Settings(**staging, metrics_token="m" * 32).check_safe()
+    with pytest.raises(UnsafeSettingsError, match="ONRAMP_METRICS_TOKEN"):
+        Settings(**staging, metrics_token="short").check_safe()
+
+
+def test_several_workers_share_a_metrics_directory_made_for_the_run(monkeypatch) -> None:
+    from api.cli import _metrics_shared_by
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with _metrics_shared_by(1):
+        single = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    with _metrics_shared_by(2):
+        made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        existed = made.is_dir()
+    assert single is None
+    assert existed
+    assert not made.exists()  # removed after the run
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ

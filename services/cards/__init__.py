@@ -25,6 +25,7 @@ from services.cards.wallet import Wallet
 from services.clock import Clock
 from services.i18n.text import tr
 from services.jobs import Job
+from services.metrics import Metrics
 from services.outbox import Outbox
 from services.pagination import NewestFirst
 from services.problems import ProblemCode, Refused
@@ -50,6 +51,7 @@ class CardBinding:
         rules: BindingRules,
         after_step: AfterStep,
         audit: Audit,
+        metrics: Metrics,
     ) -> None:
         self.clock = clock
         self.gateway = gateway
@@ -62,6 +64,7 @@ class CardBinding:
             outbox=outbox,
             action_timeout=rules.action_timeout,
             after_step=after_step,
+            metrics=metrics,
         )
         binder = Binder(clock=clock, gateway=gateway, rules=rules, transitions=self.transitions)
         self.bind = binder.bind

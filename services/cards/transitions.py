@@ -35,6 +35,7 @@ from services import messages
 from services.billing_dates import next_bill_date
 from services.cards.results import GATEWAY_FAILURES
 from services.clock import Clock
+from services.metrics import Metrics
 from services.money import Money
 from services.outbox import Outbox
 from services.pubsub import PubSub
@@ -63,6 +64,7 @@ class Transitions:
         outbox: Outbox,
         action_timeout: timedelta,
         after_step: AfterStep,
+        metrics: Metrics,
     ) -> None:
         self.clock = clock
         self.gateway = gateway
@@ -70,6 +72,7 @@ class Transitions:
         self.outbox = outbox
         self.action_timeout = action_timeout
         self.after_step = after_step
+        self.metrics = metrics
 
     async def start(self, attempt: CardBindingAttempt, *, retry: bool = False) -> None:
         """Asks the gateway to start; `retry` when the sweep asks again for a lost start."""
@@ -162,6 +165,7 @@ class Transitions:
             deposit_status=settled, updated_at=self.clock.now()
         )
         if moved:
+            self.metrics.deposit_refunds.labels(settled.value).inc()
             if settled is DepositStatus.REFUND_FAILED:
                 log.warning("the deposit refund of attempt %s was given up", attempt.id)
             await self.publish(attempt.id)
@@ -190,6 +194,7 @@ class Transitions:
             await Account.filter(id=attempt.account_id, binding_attempt_id=attempt.id).update(
                 binding_attempt_id=None
             )
+        self.metrics.card_bindings.labels(BindingStatus.SUCCEEDED.value, "").inc()
         await self.publish(attempt.id)
         account = await Account.get(id=attempt.account_id)
         await self.outbox.send_email(
@@ -222,6 +227,7 @@ class Transitions:
         )
         if not moved:
             return
+        self.metrics.card_bindings.labels(BindingStatus.FAILED.value, reason.value).inc()
         attempt = await CardBindingAttempt.get(id=attempt_id)
         await Account.filter(id=attempt.account_id, binding_attempt_id=attempt_id).update(
             binding_attempt_id=None
