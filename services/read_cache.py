@@ -20,7 +20,6 @@ announcement moves `generation`, and a result is kept only if it has not moved m
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -46,10 +45,18 @@ V = TypeVar("V")
 M = TypeVar("M", bound=Model)
 
 
-def detached(row: M) -> M:
-    """A copy of a cached row for one request: saving or refreshing it leaves ours alone."""
-    clone = copy.copy(row)
-    clone._await_when_save = {}
+def detached(row: M, **related: Model) -> M:
+    """A copy of a cached row for one request: saving or refreshing it leaves ours alone.
+
+    `related` sets fetched relations on the copy (`account=...`), as `select_related` does;
+    the foreign key's column already holds the same id.
+    """
+    clone = type(row).__new__(type(row))
+    fields = clone.__dict__
+    fields.update(row.__dict__)
+    fields["_await_when_save"] = {}
+    for name, value in related.items():
+        fields[f"_{name}"] = value
     return clone
 
 

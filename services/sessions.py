@@ -117,9 +117,7 @@ class Sessions(Generic[S]):
             owner = await self.owner_for_reading(getattr(row, f"{self.kind.owner}_id"))
         if owner is None:
             return None
-        session: Any = detached(row)
-        setattr(session, self.kind.owner, detached(owner))
-        return cast(S, session)
+        return cast(S, detached(row, **{self.kind.owner: detached(owner)}))
 
     async def owner_for_reading(self, owner_id: UUID) -> Model | None:
         """The session owner's row (an account), from the read cache where it can."""
