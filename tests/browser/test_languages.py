@@ -78,8 +78,8 @@ def test_arabic_right_to_left_then_an_account_in_german(
         context.close()
 
 
-# /cards after a declined card, in German and in Arabic: the page's own labels (headings,
-# table columns, the card's line, its buttons) are the catalogue's, never English.
+# /cards after a declined card, then /bills, in German and in Arabic: the page's own labels
+# (headings, table columns, the card's line, its buttons) are the catalogue's, never English.
 CARDS_IN = {
     "de": {
         "browser": "de-DE",
@@ -88,6 +88,7 @@ CARDS_IN = {
         "texts": ["Hinterlegte Karten", "Kartenverlauf", "Noch ist keine Karte hinterlegt."],
         "columns": ["Datum", "Karte", "Karteninhaber", "Status", "Kaution", "Ergebnis"],
         "link": "Karte hinzufügen",
+        "bills": ["Offener Betrag", "Nächste Rechnung", "Sie haben noch keine Rechnungen."],
     },
     "ar": {
         "browser": "ar-EG",
@@ -96,6 +97,7 @@ CARDS_IN = {
         "texts": ["البطاقات المرتبطة", "سجل البطاقات", "لا توجد بطاقة مرتبطة بعد."],
         "columns": ["التاريخ", "البطاقة", "حامل البطاقة", "الحالة", "مبلغ التأمين", "النتيجة"],
         "link": "إضافة بطاقة",
+        "bills": ["المبلغ المستحق", "الفاتورة القادمة", "لا توجد لديك فواتير بعد."],
     },
 }
 ENGLISH = ["Payment cards", "Bound cards", "Historical Cards", "Add a card", "Holder", "Deposit"]
@@ -139,6 +141,13 @@ def test_cards_screen_in_the_account_language(
         for english in ENGLISH:
             assert english not in body, f"{english!r} is still English on /cards in {code}"
         shots(page, f"cards-in-{code}")
+
+        # /bills too: its facts and its empty list.
+        page.goto(f"{server.url}/bills")
+        screen(page, "bills")
+        for text in want["bills"]:
+            expect(main.get_by_text(text, exact=True)).to_be_visible()
+        assert "Outstanding" not in main.inner_text()
         watch.check()
     finally:
         context.close()
