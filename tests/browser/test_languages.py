@@ -88,6 +88,7 @@ CARDS_IN = {
         "texts": ["Hinterlegte Karten", "Kartenverlauf", "Noch ist keine Karte hinterlegt."],
         "columns": ["Datum", "Karte", "Karteninhaber", "Status", "Kaution", "Ergebnis"],
         "link": "Karte hinzufügen",
+        "failed": "Fehlgeschlagen",
         "bills": ["Offener Betrag", "Nächste Rechnung", "Sie haben noch keine Rechnungen."],
     },
     "ar": {
@@ -97,6 +98,7 @@ CARDS_IN = {
         "texts": ["البطاقات المرتبطة", "سجل البطاقات", "لا توجد بطاقة مرتبطة بعد."],
         "columns": ["التاريخ", "البطاقة", "حامل البطاقة", "الحالة", "مبلغ التأمين", "النتيجة"],
         "link": "إضافة بطاقة",
+        "failed": "فشل",
         "bills": ["المبلغ المستحق", "الفاتورة القادمة", "لا توجد لديك فواتير بعد."],
     },
 }
@@ -137,6 +139,7 @@ def test_cards_screen_in_the_account_language(
         expect(main.get_by_role("link", name=want["link"])).to_be_visible()
         columns = main.locator("table thead th").all_inner_texts()
         assert [c.strip() for c in columns if c.strip()] == want["columns"]
+        expect(main.locator("tbody .badge.FAILED")).to_have_text(want["failed"])
         body = main.inner_text()
         for english in ENGLISH:
             assert english not in body, f"{english!r} is still English on /cards in {code}"

@@ -38,7 +38,7 @@ export default async function bill({ main, params, refresh }) {
       h("dd", {}, `${day(found.period.start)} – ${day(found.period.end)}`),
       h("dt", {}, t("Issued")),
       h("dd", {}, when(found.issuedAt)),
-      found.paidAt ? [h("dt", {}, t("Paid")), h("dd", {}, when(found.paidAt))] : null,
+      found.paidAt ? [h("dt", {}, t("Paid on")), h("dd", {}, when(found.paidAt))] : null,
     ),
     h("h2", { id: "lines" }, t("Lines")),
     h(

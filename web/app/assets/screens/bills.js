@@ -1,7 +1,7 @@
 // /bills: the billing profile and the post-paid bills, newest first.
 import { gql } from "../api.js";
 import { day, h, money, when, words } from "../dom.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { heading } from "./common.js";
 
 const BILLS = `{ me { billing { postpaidQualified currency billingDay nextBillDate arrearsRisk
@@ -47,7 +47,7 @@ export default async function bills({ main }) {
           h(
             "tr",
             {},
-            h("td", { "data-label": t("Bill") }, h("a", { href: `/bills/${encodeURIComponent(bill.id)}` }, bill.number), ` ${words(bill.kind).toLowerCase()}`),
+            h("td", { "data-label": t("Bill") }, h("a", { href: `/bills/${encodeURIComponent(bill.id)}` }, bill.number), ` ${words(bill.kind).toLocaleLowerCase(locale())}`),
             h("td", { "data-label": t("Period") }, `${day(bill.period.start)} – ${day(bill.period.end)}`),
             h("td", { "data-label": t("Total") }, money(bill.total)),
             h("td", { "data-label": t("Status") }, h("span", { class: `badge ${bill.status}` }, words(bill.status))),

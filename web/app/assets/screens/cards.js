@@ -2,7 +2,7 @@
 import { ERRORS, gql } from "../api.js";
 import { h, money, when, words } from "../dom.js";
 import { accepted, form } from "../forms.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { heading } from "./common.js";
 import { attemptFinished, followAttempt } from "./live.js";
 
@@ -49,7 +49,7 @@ export default async function cards({ main, refresh }) {
               h("td", { "data-label": t("Card") }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
               h("td", { "data-label": t("Holder") }, attempt.holderName),
               h("td", { "data-label": t("Status") }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
-              h("td", { "data-label": t("Deposit") }, `${money(attempt.deposit)}, ${words(attempt.depositStatus).toLowerCase()}`),
+              h("td", { "data-label": t("Deposit") }, `${money(attempt.deposit)}, ${words(attempt.depositStatus).toLocaleLowerCase(locale())}`),
               h("td", { "data-label": t("Result"), class: "result" }, attempt.result),
               h(
                 "td",
