@@ -21,7 +21,8 @@ async def current_session(info: Info) -> Session | None:
 async def require_session(info: Info) -> Session:
     session = await current_session(info)
     if session is None:
-        raise unauthenticated()
+        # No session: the request's own language (Accept-Language), with no second look-up.
+        raise unauthenticated(info.context.requested_locale)
     return session
 
 
