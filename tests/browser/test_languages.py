@@ -5,6 +5,7 @@ in a browser that still asks for Arabic."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -89,6 +90,7 @@ CARDS_IN = {
         "columns": ["Datum", "Karte", "Karteninhaber", "Status", "Kaution", "Ergebnis"],
         "link": "Karte hinzufügen",
         "failed": "Fehlgeschlagen",
+        "payment": ("Zahlungsmethode", "Name auf der Karte", "Kartennummer", "Karte prüfen"),
         "bills": ["Offener Betrag", "Nächste Rechnung", "Sie haben noch keine Rechnungen."],
     },
     "ar": {
@@ -99,6 +101,7 @@ CARDS_IN = {
         "columns": ["التاريخ", "البطاقة", "حامل البطاقة", "الحالة", "مبلغ التأمين", "النتيجة"],
         "link": "إضافة بطاقة",
         "failed": "فشل",
+        "payment": ("وسيلة الدفع", "الاسم على البطاقة", "رقم البطاقة", "التحقق من البطاقة"),
         "bills": ["المبلغ المستحق", "الفاتورة القادمة", "لا توجد لديك فواتير بعد."],
     },
 }
@@ -151,6 +154,17 @@ def test_cards_screen_in_the_account_language(
         for text in want["bills"]:
             expect(main.get_by_text(text, exact=True)).to_be_visible()
         assert "Outstanding" not in main.inner_text()
+
+        # The payment step's card form: its heading, labels and button.
+        page.goto(f"{server.url}/onboarding/payment")
+        screen(page, "payment")
+        title, holder, number, verify = want["payment"]
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
+        expect(page.get_by_label(holder)).to_be_visible()
+        expect(page.get_by_label(number)).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(f"^{verify}"))).to_be_visible()
+        assert "Name on the card" not in main.inner_text()
+        shots(page, f"payment-in-{code}")
         watch.check()
     finally:
         context.close()

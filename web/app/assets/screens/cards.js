@@ -49,7 +49,7 @@ export default async function cards({ main, refresh }) {
               h("td", { "data-label": t("Card") }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
               h("td", { "data-label": t("Holder") }, attempt.holderName),
               h("td", { "data-label": t("Status") }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
-              h("td", { "data-label": t("Deposit") }, `${money(attempt.deposit)}, ${words(attempt.depositStatus).toLocaleLowerCase(locale())}`),
+              h("td", { "data-label": t("Deposit") }, t("{amount}, {status}", { amount: money(attempt.deposit), status: words(attempt.depositStatus).toLocaleLowerCase(locale()) })),
               h("td", { "data-label": t("Result"), class: "result" }, attempt.result),
               h(
                 "td",
