@@ -28,3 +28,10 @@ async def require_session(info: Info) -> Session:
 
 async def require_account(info: Info) -> Account:
     return (await require_session(info)).account
+
+
+def session_locale(info: Info, session: Session) -> str:
+    """The language a session's answers are in: its account's (as `Context.locale` picks it),
+    for a subscription to keep without keeping the session's rows."""
+    found: str | None = info.context.services.languages.find(session.account.locale)
+    return found or info.context.requested_locale
