@@ -12,8 +12,9 @@ from strawberry.types import Info
 from resolvers.billing import BillPaymentType
 from resolvers.errors import UserError, payload_mutation
 from resolvers.nodes import decode_id
-from resolvers.session import require_account, require_session
+from resolvers.session import require_account, require_session, session_locale
 from services.bill_payments import TERMINAL, channel
+from services.i18n.text import tr
 from services.pubsub import RESYNC
 
 
@@ -89,6 +90,7 @@ class BillPaymentSubscription:
     ) -> AsyncGenerator[BillPaymentType, None]:
         session = await require_session(info)
         account_id, session_expires_at = session.account_id, session.expires_at
+        locale = session_locale(info, session)
         del session
         wanted = decode_id(payment_id, "BillPayment")
         services = info.context.services
@@ -99,7 +101,8 @@ class BillPaymentSubscription:
                 payment = await billing.payment_of(account_id, wanted) if wanted else None
                 if payment is None:
                     raise GraphQLError(
-                        "There is no such bill payment.", extensions={"code": "NOT_FOUND"}
+                        tr("There is no such bill payment.").render(locale),
+                        extensions={"code": "NOT_FOUND"},
                     )
                 yield BillPaymentType.from_model(payment)
                 state = payment.status

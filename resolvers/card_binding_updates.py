@@ -15,8 +15,9 @@ from strawberry.types import Info
 
 from resolvers.cards import CardBindingAttemptType
 from resolvers.nodes import decode_id
-from resolvers.session import require_account, require_session
+from resolvers.session import require_account, require_session, session_locale
 from services.cards.transitions import SETTLED_DEPOSITS, TERMINAL, channel
+from services.i18n.text import tr
 from services.pubsub import RESYNC
 
 
@@ -37,6 +38,7 @@ class CardBindingSubscription:
         # An open subscription keeps only what it compares against, not the session's and
         # account's rows (a few KiB each, times every open subscription).
         account_id, session_expires_at = session.account_id, session.expires_at
+        locale = session_locale(info, session)
         del session
         wanted = decode_id(attempt_id, "CardBindingAttempt")
         services = info.context.services
@@ -47,7 +49,8 @@ class CardBindingSubscription:
                 attempt = await cards.attempt_of(account_id, wanted) if wanted else None
                 if attempt is None:
                     raise GraphQLError(
-                        "There is no such card-binding attempt.", extensions={"code": "NOT_FOUND"}
+                        tr("There is no such card-binding attempt.").render(locale),
+                        extensions={"code": "NOT_FOUND"},
                     )
                 yield CardBindingAttemptType.from_model(attempt)
                 state = (attempt.status, attempt.deposit_status)

@@ -18,6 +18,8 @@ from strawberry.types.field import StrawberryField
 from resolvers.enums import ErrorCode
 from resolvers.locale import reader_locale
 from resolvers.text_inputs import check_text_arguments
+from services.i18n.locales import DEFAULT
+from services.i18n.text import tr
 from services.problems import Problem, Refused
 
 
@@ -87,6 +89,9 @@ def payload_mutation(*, description: str | None = None) -> Any:
 UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
-def unauthenticated() -> GraphQLError:
-    """The top-level error of a field that needs a session, asked without one."""
-    return GraphQLError("Sign in to see this.", extensions={"code": UNAUTHENTICATED})
+def unauthenticated(locale: str = DEFAULT) -> GraphQLError:
+    """The top-level error of a field that needs a session, asked without one: its message in
+    `locale` (the request's language; the staff API's stays English), its code unchanged."""
+    return GraphQLError(
+        tr("Sign in to see this.").render(locale), extensions={"code": UNAUTHENTICATED}
+    )

@@ -21,9 +21,17 @@ async def current_session(info: Info) -> Session | None:
 async def require_session(info: Info) -> Session:
     session = await current_session(info)
     if session is None:
-        raise unauthenticated()
+        # No session: the request's own language (Accept-Language), with no second look-up.
+        raise unauthenticated(info.context.requested_locale)
     return session
 
 
 async def require_account(info: Info) -> Account:
     return (await require_session(info)).account
+
+
+def session_locale(info: Info, session: Session) -> str:
+    """The language a session's answers are in: its account's (as `Context.locale` picks it),
+    for a subscription to keep without keeping the session's rows."""
+    found: str | None = info.context.services.languages.find(session.account.locale)
+    return found or info.context.requested_locale

@@ -151,6 +151,23 @@ async def test_signed_out_a_request_follows_accept_language(gql) -> None:
     assert (await names("pt-BR"))["DE"] == "Germany"
 
 
+async def test_signed_out_unauthenticated_is_in_the_requests_language(gql) -> None:
+    """A top-level UNAUTHENTICATED error's message follows Accept-Language; its code does not."""
+
+    async def refusal(header: str) -> dict:
+        body = await gql("{ historicalCards { edges { cursor } } }", **{"accept-language": header})
+        [error] = body["errors"]
+        return {"code": error["extensions"]["code"], "message": error["message"]}
+
+    assert await refusal("en") == {"code": "UNAUTHENTICATED", "message": "Sign in to see this."}
+    assert await refusal("de-DE") == {
+        "code": "UNAUTHENTICATED",
+        "message": "Melden Sie sich an, um dies zu sehen.",
+    }
+    assert (await refusal("ar"))["message"] == "سجّل الدخول لعرض هذا."
+    assert (await refusal("pt-BR"))["message"] == "Sign in to see this."
+
+
 async def _registration(gql: GraphQLClient, app, email: str, region: str, **more: str) -> dict:
     """The variables of a `register` with a fresh code."""
     await send_code(gql, email)

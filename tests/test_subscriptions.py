@@ -243,6 +243,34 @@ def test_unknown_foreign_and_unauthenticated_subscriptions_are_refused(browser) 
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+def test_not_found_speaks_the_accounts_language(browser) -> None:
+    """A subscription's NOT_FOUND message is in the account's language; its code is not."""
+    token = browser.sign_up(EMAIL)
+    changed = browser.gql(
+        "mutation($input: SetLocaleInput!) { setLocale(input: $input) { errors { code } } }",
+        {"input": {"locale": "de"}},
+    )
+    assert changed["data"]["setLocale"]["errors"] == []
+    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
+    try:
+        session.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": SUBSCRIPTION,
+                    "variables": {"id": "Q2FyZEJpbmRpbmdBdHRlbXB0OjE="},
+                },
+            }
+        )
+        message = session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert errors[0]["message"] == "Diesen Kartenbindungsversuch gibt es nicht."
+
+
 def test_logout_closes_the_sessions_sockets(browser) -> None:
     token = browser.sign_up(EMAIL)
     ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})

@@ -5,12 +5,17 @@ in a browser that still asks for Arabic."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, Server, Shots, Watch, watch_context
-from tests.browser.steps import screen
+from tests.browser.steps import account_via_api, card_via_api, screen
+
+SET_LOCALE = """mutation($input: SetLocaleInput!) { setLocale(input: $input) {
+  errors { code } } }"""
 
 
 def test_arabic_right_to_left_then_an_account_in_german(
@@ -69,6 +74,97 @@ def test_arabic_right_to_left_then_an_account_in_german(
         expect(page.get_by_text("Österreich")).to_be_visible()
         expect(page.get_by_label("Sprache")).to_have_value("de")
         shots(page, "home-in-german")
+        watch.check()
+    finally:
+        context.close()
+
+
+# /cards after a declined card, then /bills, in German and in Arabic: the page's own labels
+# (headings, table columns, the card's line, its buttons) are the catalogue's, never English.
+CARDS_IN = {
+    "de": {
+        "browser": "de-DE",
+        "sign_in": ("E-Mail-Adresse", "Passwort", "Anmelden"),
+        "heading": "Zahlungskarten",
+        "texts": ["Hinterlegte Karten", "Kartenverlauf", "Noch ist keine Karte hinterlegt."],
+        "columns": ["Datum", "Karte", "Karteninhaber", "Status", "Kaution", "Ergebnis"],
+        "link": "Karte hinzufügen",
+        "failed": "Fehlgeschlagen",
+        "payment": ("Zahlungsmethode", "Name auf der Karte", "Kartennummer", "Karte prüfen"),
+        "bills": ["Offener Betrag", "Nächste Rechnung", "Sie haben noch keine Rechnungen."],
+    },
+    "ar": {
+        "browser": "ar-EG",
+        "sign_in": ("البريد الإلكتروني", "كلمة المرور", "تسجيل الدخول"),
+        "heading": "بطاقات الدفع",
+        "texts": ["البطاقات المرتبطة", "سجل البطاقات", "لا توجد بطاقة مرتبطة بعد."],
+        "columns": ["التاريخ", "البطاقة", "حامل البطاقة", "الحالة", "مبلغ التأمين", "النتيجة"],
+        "link": "إضافة بطاقة",
+        "failed": "فشل",
+        "payment": ("وسيلة الدفع", "الاسم على البطاقة", "رقم البطاقة", "التحقق من البطاقة"),
+        "bills": ["المبلغ المستحق", "الفاتورة القادمة", "لا توجد لديك فواتير بعد."],
+    },
+}
+ENGLISH = ["Payment cards", "Bound cards", "Historical Cards", "Add a card", "Holder", "Deposit"]
+
+
+@pytest.mark.parametrize("code", ["de", "ar"])
+def test_cards_screen_in_the_account_language(
+    browser: Any, server: Server, watch: Watch, shots: Shots, code: str
+) -> None:
+    want = CARDS_IN[code]
+    email = f"cards.{code}@example.com"
+    token = account_via_api(server, email)
+    changed = server.graphql(SET_LOCALE, {"input": {"locale": code}}, token)
+    assert changed["setLocale"]["errors"] == []
+    declined = card_via_api(server, token, "4000 0000 0000 0002")
+    assert declined["status"] == "FAILED"
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=want["browser"])
+    context.set_default_timeout(10_000)
+    watch_context(context, watch)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/sign-in")
+        screen(page, "signin")
+        label_email, label_password, button = want["sign_in"]
+        page.get_by_label(label_email).fill(email)
+        page.get_by_label(label_password, exact=True).fill(PASSWORD)
+        page.get_by_role("button", name=button).click()
+        expect(page.locator("body")).not_to_have_attribute("data-screen", "signin")
+        page.goto(f"{server.url}/cards")
+        screen(page, "cards")
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        main = page.locator("main")
+        expect(page.get_by_role("heading", name=want["heading"])).to_be_visible()
+        for text in want["texts"]:
+            expect(main.get_by_text(text, exact=True)).to_be_visible()
+        expect(main.get_by_role("link", name=want["link"])).to_be_visible()
+        columns = main.locator("table thead th").all_inner_texts()
+        assert [c.strip() for c in columns if c.strip()] == want["columns"]
+        expect(main.locator("tbody .badge.FAILED")).to_have_text(want["failed"])
+        body = main.inner_text()
+        for english in ENGLISH:
+            assert english not in body, f"{english!r} is still English on /cards in {code}"
+        shots(page, f"cards-in-{code}")
+
+        # /bills too: its facts and its empty list.
+        page.goto(f"{server.url}/bills")
+        screen(page, "bills")
+        for text in want["bills"]:
+            expect(main.get_by_text(text, exact=True)).to_be_visible()
+        assert "Outstanding" not in main.inner_text()
+
+        # The payment step's card form: its heading, labels and button.
+        page.goto(f"{server.url}/onboarding/payment")
+        screen(page, "payment")
+        title, holder, number, verify = want["payment"]
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
+        expect(page.get_by_label(holder)).to_be_visible()
+        expect(page.get_by_label(number)).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(f"^{verify}"))).to_be_visible()
+        assert "Name on the card" not in main.inner_text()
+        shots(page, f"payment-in-{code}")
         watch.check()
     finally:
         context.close()

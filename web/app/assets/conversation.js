@@ -1,6 +1,7 @@
 // A service ticket's conversation, as the customer's page and the staff console both show it:
 // the description, then every reply oldest first, each saying who wrote it; and the box
 // to answer in.
+import { t } from "./i18n.js";
 import { h, when, words } from "./dom.js";
 import { accepted, field, form } from "./forms.js";
 
@@ -10,12 +11,12 @@ import { accepted, field, form } from "./forms.js";
  */
 export function ticketFacts(ticket, more = [], about = null) {
   const pairs = [
-    ["Subject", ticket.subject, "ticket-subject"],
-    ["Status", h("span", { class: `badge ${ticket.status}` }, words(ticket.status)), "ticket-status"],
+    [t("Subject"), ticket.subject, "ticket-subject"],
+    [t("Status"), h("span", { class: `badge ${ticket.status}` }, words(ticket.status)), "ticket-status"],
     ...more,
-    ["Opened", when(ticket.createdAt)],
-    ["Updated", when(ticket.updatedAt)],
-    about ? ["About", about] : null,
+    [t("Opened"), when(ticket.createdAt)],
+    [t("Updated"), when(ticket.updatedAt)],
+    about ? [t("About"), about] : null,
   ];
   return h(
     "dl",
@@ -38,7 +39,7 @@ export function conversation(ticket, { customer, author }) {
     );
   return h(
     "ol",
-    { class: "conversation", "aria-label": "Conversation" },
+    { class: "conversation", "aria-label": t("Conversation") },
     entry(customer, ticket.createdAt, ticket.description, false, "description"),
     ticket.replies.map((reply) => entry(author(reply), reply.createdAt, reply.body, reply.fromSupport, reply.id)),
   );

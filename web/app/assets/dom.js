@@ -1,5 +1,5 @@
 // Building the page from data: text always goes in as text nodes, never as HTML.
-import { formatLocale } from "./i18n.js";
+import { formatLocale, t } from "./i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -52,11 +52,47 @@ export function money(value) {
   return new Intl.NumberFormat(formatLocale(), style).format(Number(value.amount));
 }
 
+// The statuses, kinds and reasons a customer's page shows, in the page's language (t() finds
+// them in the catalogue; in English, or with no translation, they read as words() writes them).
+const ENUM_WORDS = {
+  PROCESSING: () => t("Processing"),
+  REQUIRES_ACTION: () => t("Requires action"),
+  SUCCEEDED: () => t("Succeeded"),
+  FAILED: () => t("Failed"),
+  NOT_CHARGED: () => t("Not charged"),
+  CHARGED: () => t("Charged"),
+  REFUND_PENDING: () => t("Refund pending"),
+  REFUNDED: () => t("Refunded"),
+  REFUND_FAILED: () => t("Refund failed"),
+  UNPAID: () => t("Unpaid"),
+  PAID: () => t("Paid"),
+  MONTHLY: () => t("Monthly"),
+  IMMEDIATE: () => t("Immediate"),
+  // TRANSLATORS: a service ticket's status (not the verb).
+  OPEN: () => t("Open (a ticket's status)"),
+  IN_PROGRESS: () => t("In progress"),
+  RESOLVED: () => t("Resolved"),
+  CLOSED: () => t("Closed"),
+  DECLINED: () => t("Declined"),
+  INSUFFICIENT_FUNDS: () => t("Insufficient funds"),
+  EXPIRED_CARD: () => t("Expired card"),
+  INCORRECT_CVC: () => t("Incorrect CVC"),
+  LOST_OR_STOLEN: () => t("Lost or stolen"),
+  PROCESSING_ERROR: () => t("Processing error"),
+  AUTHENTICATION_FAILED: () => t("Authentication failed"),
+  AUTHENTICATION_TIMEOUT: () => t("Authentication timeout"),
+  CARD_NOT_SUPPORTED: () => t("Card not supported"),
+  AUTHENTICATION_REQUIRED: () => t("Authentication required"),
+};
+
 export function words(enumValue) {
   // READY_FOR_CARD -> "Ready for card": enums the page does not know still read well.
   if (!enumValue) return "";
   const text = enumValue.toLowerCase().replaceAll("_", " ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  const plain = text.charAt(0).toUpperCase() + text.slice(1);
+  const known = ENUM_WORDS[enumValue]?.();
+  // Untranslated, a text with a note for translators reads as the plain words.
+  return !known || known.endsWith("(a ticket's status)") ? plain : known;
 }
 
 export function randomKey() {

@@ -3,6 +3,7 @@
 import { ERRORS, gql } from "../api.js";
 import { day, h, money, randomKey, when, words } from "../dom.js";
 import { accepted, field, form } from "../forms.js";
+import { t } from "../i18n.js";
 import { heading } from "./common.js";
 import { PAYMENT_FIELDS, followPayment, toBank } from "./live.js";
 
@@ -19,31 +20,31 @@ export default async function bill({ main, params, refresh }) {
   const data = await gql(BILL, { id: billId });
   const found = data.node;
   if (!found?.number) {
-    heading(main, "Bill not found", "No bill of yours has this address.");
-    main.append(h("p", {}, h("a", { href: "/bills" }, "Your bills")));
+    heading(main, t("Bill not found"), t("No bill of yours has this address."));
+    main.append(h("p", {}, h("a", { href: "/bills" }, t("Your bills"))));
     return;
   }
   const pendingKey = `onramp.payment.${billId}`;
-  heading(main, `Bill ${found.number}`);
+  heading(main, t("Bill {number}", { number: found.number }));
   main.append(
     h(
       "dl",
       { class: "facts" },
-      h("dt", {}, "Status"),
+      h("dt", {}, t("Status")),
       h("dd", { id: "bill-status" }, h("span", { class: `badge ${found.status}` }, words(found.status))),
-      h("dt", {}, "Kind"),
-      h("dd", {}, found.kind === "MONTHLY" ? "Monthly bill" : "Issued at once"),
-      h("dt", {}, "Period"),
+      h("dt", {}, t("Kind")),
+      h("dd", {}, found.kind === "MONTHLY" ? t("Monthly bill") : t("Issued at once")),
+      h("dt", {}, t("Period")),
       h("dd", {}, `${day(found.period.start)} – ${day(found.period.end)}`),
-      h("dt", {}, "Issued"),
+      h("dt", {}, t("Issued")),
       h("dd", {}, when(found.issuedAt)),
-      found.paidAt ? [h("dt", {}, "Paid"), h("dd", {}, when(found.paidAt))] : null,
+      found.paidAt ? [h("dt", {}, t("Paid on")), h("dd", {}, when(found.paidAt))] : null,
     ),
-    h("h2", { id: "lines" }, "Lines"),
+    h("h2", { id: "lines" }, t("Lines")),
     h(
       "table",
       { class: "stack", "aria-labelledby": "lines" },
-      h("thead", {}, h("tr", {}, ["Date", "Description", "Amount"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, [t("Date"), t("Description"), t("Amount")].map((title) => h("th", { scope: "col" }, title)))),
       h(
         "tbody",
         {},
@@ -51,30 +52,30 @@ export default async function bill({ main, params, refresh }) {
           h(
             "tr",
             {},
-            h("td", { "data-label": "Date" }, when(line.occurredAt)),
-            h("td", { "data-label": "Description" }, line.description),
-            h("td", { "data-label": "Amount" }, money(line.amount)),
+            h("td", { "data-label": t("Date") }, when(line.occurredAt)),
+            h("td", { "data-label": t("Description") }, line.description),
+            h("td", { "data-label": t("Amount") }, money(line.amount)),
           ),
         ),
-        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, "Subtotal"), h("td", {}, money(found.subtotal))),
-        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, `Tax (${found.taxRatePercent} %)`), h("td", {}, money(found.tax))),
-        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, "Total"), h("td", { id: "bill-total" }, h("strong", {}, money(found.total)))),
+        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, t("Subtotal")), h("td", {}, money(found.subtotal))),
+        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, t("Tax ({rate} %)", { rate: found.taxRatePercent })), h("td", {}, money(found.tax))),
+        h("tr", {}, h("td", {}, ""), h("th", { scope: "row" }, t("Total")), h("td", { id: "bill-total" }, h("strong", {}, money(found.total)))),
       ),
     ),
   );
 
-  const live = h("section", { id: "payment", "aria-label": "Payment" });
+  const live = h("section", { id: "payment", "aria-label": t("Payment") });
   main.append(live);
 
-  main.append(h("h2", { id: "payments" }, "Payments"));
+  main.append(h("h2", { id: "payments" }, t("Payments")));
   if (!found.payments.length) {
-    main.append(h("p", {}, "No payment yet."));
+    main.append(h("p", {}, t("No payment yet.")));
   } else {
     main.append(
       h(
         "table",
         { class: "stack", "aria-labelledby": "payments" },
-        h("thead", {}, h("tr", {}, ["Date", "Card", "Amount", "Status", "Result"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, [t("Date"), t("Card"), t("Amount"), t("Status"), t("Result")].map((title) => h("th", { scope: "col" }, title)))),
         h(
           "tbody",
           {},
@@ -82,11 +83,11 @@ export default async function bill({ main, params, refresh }) {
             h(
               "tr",
               {},
-              h("td", { "data-label": "Date" }, when(payment.createdAt)),
-              h("td", { "data-label": "Card" }, `${words(payment.cardBrand)} •••• ${payment.cardLast4}`),
-              h("td", { "data-label": "Amount" }, money(payment.amount)),
-              h("td", { "data-label": "Status" }, h("span", { class: `badge ${payment.status}` }, words(payment.status))),
-              h("td", { "data-label": "Result" }, payment.result),
+              h("td", { "data-label": t("Date") }, when(payment.createdAt)),
+              h("td", { "data-label": t("Card") }, `${words(payment.cardBrand)} •••• ${payment.cardLast4}`),
+              h("td", { "data-label": t("Amount") }, money(payment.amount)),
+              h("td", { "data-label": t("Status") }, h("span", { class: `badge ${payment.status}` }, words(payment.status))),
+              h("td", { "data-label": t("Result") }, payment.result),
             ),
           ),
         ),
@@ -109,11 +110,11 @@ export default async function bill({ main, params, refresh }) {
       sessionStorage.removeItem(pendingKey);
     }
     if (payment.status === "SUCCEEDED") {
-      live.append(h("div", { class: "notice success", role: "status" }, "Thank you: the bill is paid. A receipt is on its way by email."));
+      live.append(h("div", { class: "notice success", role: "status" }, t("Thank you: the bill is paid. A receipt is on its way by email.")));
     } else {
-      live.append(h("div", { class: "notice error", role: "alert" }, "The payment failed. ", payment.result));
+      live.append(h("div", { class: "notice error", role: "alert" }, `${t("The payment failed.")} `, payment.result));
     }
-    live.append(h("p", {}, h("button", { type: "button", onclick: () => refresh() }, "Show the bill again")));
+    live.append(h("p", {}, h("button", { type: "button", onclick: () => refresh() }, t("Show the bill again"))));
   }
 
   function payForm() {
@@ -121,18 +122,20 @@ export default async function bill({ main, params, refresh }) {
     let idempotencyKey = randomKey();
     let lastCard = null;
     const element = form(
-      { "aria-label": "Pay this bill", id: "pay-form" },
+      { "aria-label": t("Pay this bill"), id: "pay-form" },
       [
-        h("h2", {}, `Pay ${money(found.total)} now`),
+        h("h2", {}, t("Pay {amount} now", { amount: money(found.total) })),
         cards.length
-          ? field("cardId", "Card to charge", {
+          ? field("cardId", t("Card to charge"), {
               required: true,
-              options: cards.map((card) => ({ value: card.id, label: `${words(card.brand)} ending in ${card.last4}${card.isDefault ? " (default)" : ""}` })),
+              options: cards.map((card) => ({ value: card.id, label: card.isDefault
+                  ? t("{brand} ending in {last4} (default)", { brand: words(card.brand), last4: card.last4 })
+                  : t("{brand} ending in {last4}", { brand: words(card.brand), last4: card.last4 }) })),
               value: cards.find((card) => card.isDefault)?.id,
             })
-          : h("p", {}, "No card is bound. ", h("a", { href: "/onboarding/payment" }, "Add a card"), " first."),
+          : h("p", {}, `${t("No card is bound yet.")} `, h("a", { href: "/onboarding/payment" }, t("Add a card"))),
       ],
-      "Pay now",
+      t("Pay now"),
       async (values, formElement) => {
         if (values.cardId !== lastCard) {
           // A new key for another card; the same key replays a retry of the same choice.
@@ -150,7 +153,7 @@ export default async function bill({ main, params, refresh }) {
         const payment = payload.payment;
         sessionStorage.setItem(pendingKey, payment.id);
         if (payment.status === "REQUIRES_ACTION" && payment.nextAction) {
-          toBank(live, payment.nextAction, "Your bank wants to confirm it is you: taking you to its page…");
+          toBank(live, payment.nextAction, t("Your bank wants to confirm it is you: taking you to its page…"));
           return;
         }
         formElement.remove();

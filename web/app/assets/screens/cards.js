@@ -2,6 +2,7 @@
 import { ERRORS, gql } from "../api.js";
 import { h, money, when, words } from "../dom.js";
 import { accepted, form } from "../forms.js";
+import { locale, t } from "../i18n.js";
 import { heading } from "./common.js";
 import { attemptFinished, followAttempt } from "./live.js";
 
@@ -16,27 +17,27 @@ export default async function cards({ main, refresh }) {
   const data = await gql(CARDS);
   const bound = data.me.paymentCards;
   const attempts = data.historicalCards.edges.map((edge) => edge.node);
-  heading(main, "Payment cards");
-  const live = h("section", { id: "attempt", "aria-label": "Card verification" });
+  heading(main, t("Payment cards"));
+  const live = h("section", { id: "attempt", "aria-label": t("Card verification") });
   main.append(live);
 
-  main.append(h("h2", {}, "Bound cards"));
+  main.append(h("h2", {}, t("Bound cards")));
   if (!bound.length) {
-    main.append(h("p", {}, "No card is bound yet."));
+    main.append(h("p", {}, t("No card is bound yet.")));
   } else {
     main.append(h("ul", { class: "cards" }, bound.map((card) => cardItem(card, refresh))));
   }
-  main.append(h("p", {}, h("a", { class: "button", href: "/onboarding/payment" }, "Add a card")));
+  main.append(h("p", {}, h("a", { class: "button", href: "/onboarding/payment" }, t("Add a card"))));
 
-  main.append(h("h2", { id: "historical-cards" }, "Historical Cards"));
+  main.append(h("h2", { id: "historical-cards" }, t("Historical Cards")));
   if (!attempts.length) {
-    main.append(h("p", {}, "No card has been tried yet."));
+    main.append(h("p", {}, t("No card has been tried yet.")));
   } else {
     main.append(
       h(
         "table",
         { class: "stack", "aria-labelledby": "historical-cards" },
-        h("thead", {}, h("tr", {}, ["Date", "Card", "Holder", "Status", "Deposit", "Result", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, [t("Date"), t("Card"), t("Holder"), t("Status"), t("Deposit"), t("Result"), ""].map((title) => h("th", { scope: "col" }, title)))),
         h(
           "tbody",
           {},
@@ -44,17 +45,17 @@ export default async function cards({ main, refresh }) {
             h(
               "tr",
               { dataset: { attempt: attempt.id } },
-              h("td", { "data-label": "Date" }, when(attempt.createdAt)),
-              h("td", { "data-label": "Card" }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
-              h("td", { "data-label": "Holder" }, attempt.holderName),
-              h("td", { "data-label": "Status" }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
-              h("td", { "data-label": "Deposit" }, `${money(attempt.deposit)}, ${words(attempt.depositStatus).toLowerCase()}`),
-              h("td", { "data-label": "Result", class: "result" }, attempt.result),
+              h("td", { "data-label": t("Date") }, when(attempt.createdAt)),
+              h("td", { "data-label": t("Card") }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
+              h("td", { "data-label": t("Holder") }, attempt.holderName),
+              h("td", { "data-label": t("Status") }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
+              h("td", { "data-label": t("Deposit") }, t("{amount}, {status}", { amount: money(attempt.deposit), status: words(attempt.depositStatus).toLocaleLowerCase(locale()) })),
+              h("td", { "data-label": t("Result"), class: "result" }, attempt.result),
               h(
                 "td",
-                { "data-label": "Help" },
+                { "data-label": t("Help") },
                 attempt.status === "FAILED"
-                  ? h("a", { href: `/tickets?attempt=${encodeURIComponent(attempt.id)}` }, "Open a service ticket")
+                  ? h("a", { href: `/tickets?attempt=${encodeURIComponent(attempt.id)}` }, t("Open a service ticket"))
                   : "",
               ),
             ),
@@ -72,7 +73,7 @@ export default async function cards({ main, refresh }) {
 }
 
 function cardItem(card, refresh) {
-  const label = `${words(card.brand)} ending in ${card.last4}`;
+  const label = t("{brand} ending in {last4}", { brand: words(card.brand), last4: card.last4 });
   const act = (mutation, field, submit, secondary) => {
     const element = form({ "aria-label": `${submit}: ${label}`, class: "inline" }, [], submit, async (_values, formElement) => {
       const payload = (await gql(mutation, { input: { cardId: card.id } }))[field];
@@ -87,14 +88,18 @@ function cardItem(card, refresh) {
     "li",
     { dataset: { card: card.id } },
     h("strong", {}, label),
-    card.isDefault ? h("span", { class: "badge default" }, "Default") : null,
+    card.isDefault ? h("span", { class: "badge default" }, t("Default")) : null,
     h("br"),
-    `${card.holderName}, expires ${String(card.expiryMonth).padStart(2, "0")}/${card.expiryYear}, bound ${when(card.boundAt)}`,
+    t("{holder}, expires {expiry}, bound {bound}", {
+      holder: card.holderName,
+      expiry: `${String(card.expiryMonth).padStart(2, "0")}/${card.expiryYear}`,
+      bound: when(card.boundAt),
+    }),
     h(
       "div",
       { class: "actions" },
-      card.isDefault ? null : act(SET_DEFAULT, "setDefaultCard", "Make default", false),
-      act(REMOVE, "removeCard", "Remove", true),
+      card.isDefault ? null : act(SET_DEFAULT, "setDefaultCard", t("Make default"), false),
+      act(REMOVE, "removeCard", t("Remove"), true),
     ),
   );
 }

@@ -3,6 +3,7 @@ import { ERRORS, gql } from "../api.js";
 import { navigate, resumePath } from "../app.js";
 import { h } from "../dom.js";
 import { accepted, field, form, radios } from "../forms.js";
+import { t } from "../i18n.js";
 import { heading } from "./common.js";
 
 const ADDRESS = "line1 line2 city state postalCode";
@@ -17,16 +18,16 @@ function addressFields(prefix, legend, address, required, regionName) {
     "fieldset",
     {},
     h("legend", {}, legend),
-    h("p", { class: "hint" }, `In ${regionName}, your account's region.`),
-    field(`${prefix}.line1`, "Street and number", { required, autocomplete: "address-line1", value: address?.line1 }),
-    field(`${prefix}.line2`, "Address line 2", { autocomplete: "address-line2", value: address?.line2 ?? "" }),
+    h("p", { class: "hint" }, t("In {region}, your account's region.", { region: regionName })),
+    field(`${prefix}.line1`, t("Street and number"), { required, autocomplete: "address-line1", value: address?.line1 }),
+    field(`${prefix}.line2`, t("Address line 2"), { autocomplete: "address-line2", value: address?.line2 ?? "" }),
     h(
       "div",
       { class: "row" },
-      field(`${prefix}.postalCode`, "Postal code", { required, autocomplete: "postal-code", value: address?.postalCode }),
-      field(`${prefix}.city`, "City", { required, autocomplete: "address-level2", value: address?.city }),
+      field(`${prefix}.postalCode`, t("Postal code"), { required, autocomplete: "postal-code", value: address?.postalCode }),
+      field(`${prefix}.city`, t("City"), { required, autocomplete: "address-level2", value: address?.city }),
     ),
-    field(`${prefix}.state`, "State or province", { autocomplete: "address-level1", value: address?.state ?? "" }),
+    field(`${prefix}.state`, t("State or province"), { autocomplete: "address-level1", value: address?.state ?? "" }),
   );
 }
 
@@ -43,35 +44,35 @@ export default async function details({ main }) {
   const { me } = await gql(CURRENT);
   const existing = me.details;
   const initial = existing?.__typename === "EnterpriseDetails" ? "enterprise" : "individual";
-  heading(main, "Account details", existing ? "Your details are saved; you may correct them." : "Who holds this account?");
+  heading(main, t("Account details"), existing ? t("Your details are saved; you may correct them.") : t("Who holds this account?"));
   const individual = h(
     "div",
     { id: "individual-fields" },
-    field("individual.fullName", "Full name", { required: true, autocomplete: "name", value: existing?.fullName }),
-    addressFields("individual.address", "Address (optional)", existing?.address, false, me.region.name),
+    field("individual.fullName", t("Full name"), { required: true, autocomplete: "name", value: existing?.fullName }),
+    addressFields("individual.address", t("Address (optional)"), existing?.address, false, me.region.name),
   );
   const enterprise = h(
     "div",
     { id: "enterprise-fields" },
-    field("enterprise.companyName", "Company name", { required: true, autocomplete: "organization", value: existing?.companyName }),
-    field("enterprise.registrationNumber", "Registration number", { required: true, value: existing?.registrationNumber, hint: "3 to 64 letters, digits or - / ." }),
-    field("enterprise.taxId", "Tax ID (VAT number)", { value: existing?.taxId ?? "" }),
-    field("enterprise.contactName", "Contact person", { required: true, autocomplete: "name", value: existing?.contactName }),
-    addressFields("enterprise.registeredAddress", "Registered address", existing?.registeredAddress, true, me.region.name),
+    field("enterprise.companyName", t("Company name"), { required: true, autocomplete: "organization", value: existing?.companyName }),
+    field("enterprise.registrationNumber", t("Registration number"), { required: true, value: existing?.registrationNumber, hint: t("3 to 64 letters, digits or - / .") }),
+    field("enterprise.taxId", t("Tax ID (VAT number)"), { value: existing?.taxId ?? "" }),
+    field("enterprise.contactName", t("Contact person"), { required: true, autocomplete: "name", value: existing?.contactName }),
+    addressFields("enterprise.registeredAddress", t("Registered address"), existing?.registeredAddress, true, me.region.name),
   );
   const show = (kind) => {
     individual.hidden = kind !== "individual";
     enterprise.hidden = kind !== "enterprise";
   };
   const element = form(
-    { "aria-label": "Account details" },
+    { "aria-label": t("Account details") },
     [
       radios(
         "type",
-        "Account holder",
+        t("Account holder"),
         [
-          { value: "individual", label: "An individual" },
-          { value: "enterprise", label: "An enterprise" },
+          { value: "individual", label: t("An individual") },
+          { value: "enterprise", label: t("An enterprise") },
         ],
         initial,
         (event) => show(event.target.value),
@@ -79,7 +80,7 @@ export default async function details({ main }) {
       individual,
       enterprise,
     ],
-    "Save details",
+    t("Save details"),
     async (values, formElement) => {
       let input;
       if (values.type === "enterprise") {

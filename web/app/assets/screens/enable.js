@@ -4,6 +4,7 @@ import { navigate, resumePath } from "../app.js";
 import { h } from "../dom.js";
 import { accepted, form } from "../forms.js";
 import { renderMarkdown } from "../markdown.js";
+import { t } from "../i18n.js";
 import { heading } from "./common.js";
 
 const ENABLE = `mutation($input: EnableCloudServicesInput!) { enableCloudServices(input: $input) {
@@ -11,19 +12,19 @@ const ENABLE = `mutation($input: EnableCloudServicesInput!) { enableCloudService
 
 export default async function enable({ main, me }) {
   const step = me.onboarding.steps.find((s) => s.key === "ENABLE_CLOUD");
-  heading(main, "Enable cloud services");
+  heading(main, t("Enable cloud services"));
   if (step.status === "BLOCKED") {
     main.append(
       h(
         "div",
         { class: "notice error", role: "alert" },
-        h("p", {}, step.blockedReason ?? "This account cannot enable cloud services."),
+        h("p", {}, step.blockedReason ?? t("This account cannot enable cloud services.")),
         h(
           "p",
           {},
-          "You can register a HUAWEI CLOUD account with the same email address: ",
-          h("a", { href: `/register?kind=HUAWEI_CLOUD&region=${me.region.code}&email=${encodeURIComponent(me.email)}` }, "register a HUAWEI CLOUD account"),
-          " (sign out first).",
+          t("You can register a HUAWEI CLOUD account with the same email address (sign out first)."),
+          " ",
+          h("a", { href: `/register?kind=HUAWEI_CLOUD&region=${me.region.code}&email=${encodeURIComponent(me.email)}` }, t("Register a HUAWEI CLOUD account")),
         ),
       ),
     );
@@ -31,19 +32,19 @@ export default async function enable({ main, me }) {
   }
   if (me.cloudServicesEnabled) {
     main.append(
-      h("div", { class: "notice success", role: "status" }, "Cloud services are enabled for this account."),
-      h("p", {}, h("a", { class: "button", href: resumePath(me.onboarding) }, "Continue")),
+      h("div", { class: "notice success", role: "status" }, t("Cloud services are enabled for this account.")),
+      h("p", {}, h("a", { class: "button", href: resumePath(me.onboarding) }, t("Continue"))),
     );
     return;
   }
   const { agreements } = await gql("{ agreements { id key title version url content effectiveFrom } }");
-  main.append(h("p", {}, "Read each agreement, accept it, then enable cloud services. Your acceptance is recorded with the time."));
+  main.append(h("p", {}, t("Read each agreement, accept it, then enable cloud services. Your acceptance is recorded with the time.")));
   const element = form(
-    { "aria-label": "Accept the agreements" },
+    { "aria-label": t("Accept the agreements") },
     h(
       "fieldset",
       { dataset: { field: "acceptedAgreementIds" } },
-      h("legend", {}, "Agreements"),
+      h("legend", {}, t("Agreements")),
       agreements.map((agreement) => {
         const textId = `agreement-${agreement.key}`;
         return h(
@@ -51,21 +52,21 @@ export default async function enable({ main, me }) {
           { class: "agreement" },
           h(
             "div",
-            { class: "text", id: textId, tabindex: "0", role: "region", "aria-label": `${agreement.title}, version ${agreement.version}` },
+            { class: "text", id: textId, tabindex: "0", role: "region", "aria-label": t("{title}, version {version}", { title: agreement.title, version: agreement.version }) },
             renderMarkdown(agreement.content),
           ),
           h(
             "div",
             { class: "accept" },
             h("input", { type: "checkbox", id: `${textId}-accept`, value: agreement.id, class: "accept-agreement", "aria-describedby": textId }),
-            h("label", { for: `${textId}-accept` }, ` I have read and accept the ${agreement.title} (version ${agreement.version}). `),
-            h("a", { href: new URL(agreement.url).pathname, target: "_blank", rel: "noopener" }, "Open it on its own page"),
+            h("label", { for: `${textId}-accept` }, ` ${t("I have read and accept the {title} (version {version}).", { title: agreement.title, version: agreement.version })} `),
+            h("a", { href: new URL(agreement.url).pathname, target: "_blank", rel: "noopener" }, t("Open it on its own page")),
           ),
         );
       }),
       h("p", { class: "field-error", hidden: true, id: "agreements-error" }),
     ),
-    "Enable cloud services",
+    t("Enable cloud services"),
     async (_values, formElement) => {
       const ids = [...formElement.querySelectorAll(".accept-agreement:checked")].map((box) => box.value);
       const payload = (await gql(ENABLE, { input: { acceptedAgreementIds: ids } })).enableCloudServices;

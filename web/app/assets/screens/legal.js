@@ -2,6 +2,7 @@
 import { gql } from "../api.js";
 import { h, when } from "../dom.js";
 import { renderMarkdown } from "../markdown.js";
+import { t } from "../i18n.js";
 import { heading } from "./common.js";
 
 const AGREEMENT = `query($key: String!, $version: String!) { agreement(key: $key, version: $version) {
@@ -11,12 +12,12 @@ export default async function legal({ main, params }) {
   const [key, version] = params;
   const { agreement } = await gql(AGREEMENT, { key, version });
   if (!agreement) {
-    heading(main, "Agreement not found", `There is no version ${version} of ${key}.`);
+    heading(main, t("Agreement not found"), t("There is no version {version} of {key}.", { version, key }));
     return;
   }
   heading(main, agreement.title);
   main.append(
-    h("p", { class: "muted" }, `Version ${agreement.version}, in effect from ${when(agreement.effectiveFrom)}.`),
+    h("p", { class: "muted" }, t("Version {version}, in effect from {date}.", { version: agreement.version, date: when(agreement.effectiveFrom) })),
     renderMarkdown(agreement.content),
   );
 }

@@ -1,5 +1,6 @@
 // Following a card-binding attempt or a bill payment live, over the websocket, until it ends.
 import { gql, subscribe } from "../api.js";
+import { t } from "../i18n.js";
 import { h, money, replace, words } from "../dom.js";
 
 export const ATTEMPT_FIELDS = `id status brand last4 maskedNumber holderName expiryMonth expiryYear
@@ -15,6 +16,8 @@ const PAYMENT_NODE = `query($id: ID!) { node(id: $id) { ... on BillPayment { ${P
 
 const SETTLED_DEPOSIT = new Set(["NOT_CHARGED", "REFUNDED", "REFUND_FAILED"]);
 const FINAL = new Set(["SUCCEEDED", "FAILED"]);
+// A stage's state, in words (the class keeps the code).
+const STATE_WORDS = { done: () => t("done"), failed: () => t("failed") };
 
 export function attemptFinished(attempt) {
   return FINAL.has(attempt.status) && SETTLED_DEPOSIT.has(attempt.depositStatus);
@@ -38,7 +41,7 @@ async function follow(subscription, nodeQuery, id, finished, show) {
   }
   for (;;) {
     last = (await gql(nodeQuery, { id })).node;
-    if (!last) throw new Error("It can no longer be found.");
+    if (!last) throw new Error(t("It can no longer be found."));
     show(last);
     if (finished(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -47,7 +50,7 @@ async function follow(subscription, nodeQuery, id, finished, show) {
 
 function bankLink(nextAction) {
   return nextAction
-    ? h("p", {}, h("a", { class: "button", href: nextAction.redirectUrl, id: "to-bank" }, "Continue to your bank's page"))
+    ? h("p", {}, h("a", { class: "button", href: nextAction.redirectUrl, id: "to-bank" }, t("Continue to your bank's page")))
     : null;
 }
 
@@ -56,7 +59,7 @@ export function followAttempt(container, attemptId) {
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const stages = h("ol", { class: "stages" });
   const extra = h("div");
-  replace(container, h("h2", {}, "Verifying your card"), status, stages, extra);
+  replace(container, h("h2", {}, t("Verifying your card")), status, stages, extra);
   const show = (attempt) => {
     container.dataset.status = attempt.status;
     container.dataset.deposit = attempt.depositStatus;
@@ -64,20 +67,20 @@ export function followAttempt(container, attemptId) {
     const deposit = money(attempt.deposit);
     status.textContent = `${words(attempt.brand)} ${attempt.maskedNumber}: ${attempt.result}`;
     const bankState = !verified ? null : attempt.failureReason?.startsWith("AUTHENTICATION") ? "failed" : "done";
-    const stage = (text, state) => h("li", { class: state }, text, state ? ` (${state})` : "");
+    const stage = (text, state) => h("li", { class: state }, text, state ? ` (${STATE_WORDS[state]()})` : "");
     replace(
       stages,
-      stage("Your bank confirms it is you", bankState),
+      stage(t("Your bank confirms it is you"), bankState),
       stage(
-        attempt.status === "FAILED" ? `Card verification failed: ${words(attempt.failureReason)}` : "Card verified",
+        attempt.status === "FAILED" ? t("Card verification failed: {reason}", { reason: words(attempt.failureReason) }) : t("Card verified"),
         attempt.status === "SUCCEEDED" ? "done" : attempt.status === "FAILED" ? "failed" : null,
       ),
       attempt.status === "FAILED" && attempt.depositStatus === "NOT_CHARGED"
-        ? stage(`No deposit was charged`, "done")
+        ? stage(t("No deposit was charged"), "done")
         : [
-            stage(`Deposit of ${deposit} charged`, ["CHARGED", "REFUND_PENDING", "REFUNDED", "REFUND_FAILED"].includes(attempt.depositStatus) ? "done" : null),
+            stage(t("Deposit of {deposit} charged", { deposit }), ["CHARGED", "REFUND_PENDING", "REFUNDED", "REFUND_FAILED"].includes(attempt.depositStatus) ? "done" : null),
             stage(
-              attempt.depositStatus === "REFUND_FAILED" ? "Deposit refund failed: support will refund it" : `Deposit of ${deposit} refunded`,
+              attempt.depositStatus === "REFUND_FAILED" ? t("Deposit refund failed: support will refund it") : t("Deposit of {deposit} refunded", { deposit }),
               attempt.depositStatus === "REFUNDED" ? "done" : attempt.depositStatus === "REFUND_FAILED" ? "failed" : null,
             ),
           ],
@@ -91,7 +94,7 @@ export function followAttempt(container, attemptId) {
 export function followPayment(container, paymentId) {
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const extra = h("div");
-  replace(container, h("h2", {}, "Payment"), status, extra);
+  replace(container, h("h2", {}, t("Payment")), status, extra);
   const show = (payment) => {
     container.dataset.status = payment.status;
     status.textContent = `${words(payment.status)}: ${payment.result}`;

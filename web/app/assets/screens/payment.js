@@ -6,6 +6,7 @@ import { navigate } from "../app.js";
 import { h, money, randomKey } from "../dom.js";
 import { accepted, checkbox, field, form, showErrors } from "../forms.js";
 import { renderMarkdown } from "../markdown.js";
+import { t } from "../i18n.js";
 import { heading, ticketForm } from "./common.js";
 import { ATTEMPT_FIELDS, attemptFinished, followAttempt, toBank } from "./live.js";
 
@@ -20,10 +21,10 @@ export default async function payment({ main, query }) {
   const deposit = money(data.me.region.verificationDeposit);
   heading(
     main,
-    "Payment method",
-    `Add a card to pay for what you use after you use it. We verify it with a refundable deposit of ${deposit}: your bank asks you to confirm it is you, and the deposit is refunded once the card is verified.`,
+    t("Payment method"),
+    t("Add a card to pay for what you use after you use it. We verify it with a refundable deposit of {deposit}: your bank asks you to confirm it is you, and the deposit is refunded once the card is verified.", { deposit }),
   );
-  const area = h("section", { id: "attempt", "aria-label": "Card verification" });
+  const area = h("section", { id: "attempt", "aria-label": t("Card verification") });
   const formArea = h("div");
   main.append(area, formArea);
 
@@ -44,14 +45,14 @@ export default async function payment({ main, query }) {
     }
     if (attempt.status === "SUCCEEDED") {
       area.append(
-        h("div", { class: "notice success", role: "status" }, `Your ${attempt.brand} card ending in ${attempt.last4} is bound. Bills are charged to your default card.`),
-        h("p", { class: "actions" }, h("a", { class: "button", href: "/" }, "See your progress"), h("a", { class: "button secondary", href: "/cards" }, "Your cards")),
+        h("div", { class: "notice success", role: "status" }, t("Your {brand} card ending in {last4} is bound. Bills are charged to your default card.", { brand: attempt.brand, last4: attempt.last4 })),
+        h("p", { class: "actions" }, h("a", { class: "button", href: "/" }, t("See your progress")), h("a", { class: "button secondary", href: "/cards" }, t("Your cards"))),
       );
     } else {
       area.append(
-        h("div", { class: "notice error", role: "alert" }, h("strong", {}, "The card could not be verified. "), attempt.result),
-        h("p", { class: "actions" }, h("button", { type: "button", id: "try-another", onclick: () => showForm() }, "Try another card")),
-        h("h2", {}, "Ask us for help"),
+        h("div", { class: "notice error", role: "alert" }, h("strong", {}, `${t("The card could not be verified.")} `), attempt.result),
+        h("p", { class: "actions" }, h("button", { type: "button", id: "try-another", onclick: () => showForm() }, t("Try another card"))),
+        h("h2", {}, t("Ask us for help")),
         ticketForm(navigate, attempt),
       );
     }
@@ -64,20 +65,20 @@ export default async function payment({ main, query }) {
     let token = null;
     let idempotencyKey = null;
     const element = form(
-      { "aria-label": "Add a card", id: "card-form" },
+      { "aria-label": t("Add a card"), id: "card-form" },
       [
-        field("holderName", "Name on the card", { required: true, autocomplete: "cc-name" }),
+        field("holderName", t("Name on the card"), { required: true, autocomplete: "cc-name" }),
         stripe ? stripe.field : sandboxFields(),
-        h("p", { class: "hint" }, `Accepted: ${gateway.acceptedBrands.join(", ")}.`),
+        h("p", { class: "hint" }, t("Accepted: {brands}.", { brands: gateway.acceptedBrands.join(", ") })),
         h(
           "details",
           { class: "agreement" },
-          h("summary", {}, `${terms.title} (version ${terms.version})`),
+          h("summary", {}, t("{title} (version {version})", { title: terms.title, version: terms.version })),
           h("div", { class: "text", tabindex: "0" }, renderMarkdown(terms.content)),
         ),
-        checkbox("acceptServiceTerms", `I accept the ${terms.title} (version ${terms.version}).`),
+        checkbox("acceptServiceTerms", t("I accept the {title} (version {version}).", { title: terms.title, version: terms.version })),
       ],
-      `Verify card (deposit ${deposit})`,
+      t("Verify card (deposit {deposit})", { deposit }),
       async (values, formElement) => {
         const tokenized = stripe
           ? await stripe.tokenize(formElement, values.holderName)
@@ -99,7 +100,7 @@ export default async function payment({ main, query }) {
         const attempt = payload.attempt;
         sessionStorage.setItem(PENDING_KEY, attempt.id);
         if (attempt.status === "REQUIRES_ACTION" && attempt.nextAction) {
-          toBank(area, attempt.nextAction, "Taking you to your bank's page…");
+          toBank(area, attempt.nextAction, t("Taking you to your bank's page…"));
           return;
         }
         await showAttempt(attempt.id);
@@ -121,13 +122,13 @@ function sandboxFields() {
   const months = Array.from({ length: 12 }, (_, i) => ({ value: String(i + 1), label: String(i + 1).padStart(2, "0") }));
   const years = Array.from({ length: 21 }, (_, i) => ({ value: String(year + i), label: String(year + i) }));
   return [
-    field("number", "Card number", { required: true, inputmode: "numeric", autocomplete: "cc-number", maxlength: 23 }),
+    field("number", t("Card number"), { required: true, inputmode: "numeric", autocomplete: "cc-number", maxlength: 23 }),
     h(
       "div",
       { class: "row" },
-      field("expMonth", "Expiry month", { required: true, options: [{ value: "", label: "Month" }, ...months], autocomplete: "cc-exp-month" }),
-      field("expYear", "Expiry year", { required: true, options: [{ value: "", label: "Year" }, ...years], autocomplete: "cc-exp-year" }),
-      field("cvc", "Security code", { required: true, inputmode: "numeric", autocomplete: "cc-csc", maxlength: 4, hint: "3 digits on the back; 4 on the front for American Express." }),
+      field("expMonth", t("Expiry month"), { required: true, options: [{ value: "", label: t("Month") }, ...months], autocomplete: "cc-exp-month" }),
+      field("expYear", t("Expiry year"), { required: true, options: [{ value: "", label: t("Year") }, ...years], autocomplete: "cc-exp-year" }),
+      field("cvc", t("Security code"), { required: true, inputmode: "numeric", autocomplete: "cc-csc", maxlength: 4, hint: t("3 digits on the back; 4 on the front for American Express.") }),
     ),
   ];
 }
@@ -150,12 +151,12 @@ async function tokenizeSandbox(gateway, formElement, values) {
       body: JSON.stringify(body),
     });
   } catch {
-    showErrors(formElement, [{ field: null, code: "NETWORK", message: "The payment gateway cannot be reached. Try again." }]);
+    showErrors(formElement, [{ field: null, code: "NETWORK", message: t("The payment gateway cannot be reached. Try again.") }]);
     return null;
   }
   const answer = await response.json().catch(() => ({}));
   if (response.ok && answer.id) return answer.id;
-  const error = answer.error ?? { message: `The payment gateway answered ${response.status}.` };
+  const error = answer.error ?? { message: t("The payment gateway answered {status}.", { status: response.status }) };
   showErrors(formElement, [{ field: error.field || null, code: error.code ?? "GATEWAY", message: error.message }]);
   return null;
 }
@@ -171,7 +172,7 @@ function loadScript(src) {
     script.src = src;
     script.dataset.stripe = "";
     script.onload = () => resolve();
-    script.onerror = () => reject(new Error("Stripe.js could not be loaded. Check your connection and try again."));
+    script.onerror = () => reject(new Error(t("Stripe.js could not be loaded. Check your connection and try again.")));
     document.head.append(script);
   });
 }
@@ -186,9 +187,9 @@ async function stripeCard(gateway) {
   const wrapper = h(
     "div",
     { class: "field", role: "group", "aria-labelledby": "card-label" },
-    h("span", { id: "card-label", class: "label" }, h("strong", {}, "Card")),
+    h("span", { id: "card-label", class: "label" }, h("strong", {}, t("Card"))),
     mountPoint,
-    h("p", { class: "hint" }, "Card number, expiry and security code go to Stripe, never to us."),
+    h("p", { class: "hint" }, t("Card number, expiry and security code go to Stripe, never to us.")),
     h("p", { class: "field-error", hidden: true, id: "card-error" }),
   );
   wrapper.dataset.field = "card";
@@ -202,7 +203,7 @@ async function stripeCard(gateway) {
     mount: () => card.mount(mountPoint),
     async tokenize(formElement, holderName) {
       if (!holderName) {
-        showErrors(formElement, [{ field: "holderName", code: "INVALID_INPUT", message: "Enter the name on the card." }]);
+        showErrors(formElement, [{ field: "holderName", code: "INVALID_INPUT", message: t("Enter the name on the card.") }]);
         return null;
       }
       const result = await stripe.createPaymentMethod({ type: "card", card, billing_details: { name: holderName } });

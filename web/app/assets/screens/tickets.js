@@ -2,6 +2,7 @@
 import { gql } from "../api.js";
 import { navigate } from "../app.js";
 import { h, table, when, words } from "../dom.js";
+import { t } from "../i18n.js";
 import { heading, ticketForm } from "./common.js";
 
 const TICKETS = `{ me { serviceTickets { id number subject status createdAt updatedAt } } }`;
@@ -12,24 +13,24 @@ export default async function tickets({ main, query }) {
   const { me } = await gql(TICKETS);
   const attemptId = query.get("attempt");
   const attempt = attemptId ? (await gql(ATTEMPT, { id: attemptId })).node : null;
-  heading(main, "Service tickets");
+  heading(main, t("Service tickets"));
   if (!me.serviceTickets.length) {
-    main.append(h("p", {}, "You have no service tickets."));
+    main.append(h("p", {}, t("You have no service tickets.")));
   } else {
     main.append(
       table(
-        { "aria-label": "Your service tickets" },
+        { "aria-label": t("Your service tickets") },
         [
-          ["Ticket", (t) => h("a", { href: `/tickets/${encodeURIComponent(t.id)}` }, t.number)],
-          ["Subject", (t) => t.subject],
-          ["Status", (t) => h("span", { class: `badge ${t.status}` }, words(t.status))],
-          ["Opened", (t) => when(t.createdAt)],
-          ["Updated", (t) => when(t.updatedAt)],
+          [t("Ticket"), (ticket) => h("a", { href: `/tickets/${encodeURIComponent(ticket.id)}` }, ticket.number)],
+          [t("Subject"), (ticket) => ticket.subject],
+          [t("Status"), (ticket) => h("span", { class: `badge ${ticket.status}` }, words(ticket.status))],
+          [t("Opened"), (ticket) => when(ticket.createdAt)],
+          [t("Updated"), (ticket) => when(ticket.updatedAt)],
         ],
         me.serviceTickets,
-        (t) => ({ dataset: { ticket: t.number } }),
+        (ticket) => ({ dataset: { ticket: ticket.number } }),
       ),
     );
   }
-  main.append(h("h2", { id: "new-ticket" }, "Open a service ticket"), ticketForm(navigate, attempt));
+  main.append(h("h2", { id: "new-ticket" }, t("Open a service ticket")), ticketForm(navigate, attempt));
 }
