@@ -108,6 +108,23 @@ CARDS_IN = {
 ENGLISH = ["Payment cards", "Bound cards", "Historical Cards", "Add a card", "Holder", "Deposit"]
 
 
+_FIRST_GROUP_LEFT_OF_LAST = """(selector) => {
+  const text = document.querySelector(selector).firstChild;
+  const range = document.createRange();
+  range.setStart(text, 0); range.setEnd(text, 4);
+  const first = range.getBoundingClientRect().left;
+  range.setStart(text, text.length - 4); range.setEnd(text, text.length);
+  return first < range.getBoundingClientRect().left;
+}"""
+_NO_CELL_OVERFLOWS = """(selector) => [...document.querySelectorAll(selector)].every((cell) => {
+  const box = cell.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const text = range.getBoundingClientRect();
+  return text.left >= box.left - 1 && text.right <= box.right + 1;
+})"""
+
+
 @pytest.mark.parametrize("code", ["de", "ar"])
 def test_cards_screen_in_the_account_language(
     browser: Any, server: Server, watch: Watch, shots: Shots, code: str
@@ -146,6 +163,10 @@ def test_cards_screen_in_the_account_language(
         body = main.inner_text()
         for english in ENGLISH:
             assert english not in body, f"{english!r} is still English on /cards in {code}"
+        # Right to left or not, a card number reads left to right, and no cell's text runs
+        # into its neighbour's.
+        assert page.evaluate(_FIRST_GROUP_LEFT_OF_LAST, "tbody td[data-label] .nowrap")
+        assert page.evaluate(_NO_CELL_OVERFLOWS, "tbody tr:first-child td")
         shots(page, f"cards-in-{code}")
 
         # /bills too: its facts and its empty list.

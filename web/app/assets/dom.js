@@ -36,6 +36,12 @@ export function replace(target, ...children) {
 }
 
 // Dates and money as the page's language writes them (the browser's CLDR data, through Intl).
+// A card number inside a sentence: kept left to right in a right-to-left language
+// (isolated with LRI … PDI), so its groups are not shown in reverse order.
+export function ltr(text) {
+  return text ? `\u2066${text}\u2069` : text;
+}
+
 export function when(iso) {
   return iso ? new Intl.DateTimeFormat(formatLocale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "—";
 }

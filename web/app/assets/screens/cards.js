@@ -45,8 +45,8 @@ export default async function cards({ main, refresh }) {
             h(
               "tr",
               { dataset: { attempt: attempt.id } },
-              h("td", { "data-label": t("Date") }, when(attempt.createdAt)),
-              h("td", { "data-label": t("Card") }, words(attempt.brand), h("br"), h("span", { class: "nowrap" }, attempt.maskedNumber)),
+              h("td", { "data-label": t("Date"), class: "nowrap" }, when(attempt.createdAt)),
+              h("td", { "data-label": t("Card") }, words(attempt.brand), h("br"), h("span", { class: "nowrap", dir: "ltr" }, attempt.maskedNumber)),
               h("td", { "data-label": t("Holder") }, attempt.holderName),
               h("td", { "data-label": t("Status") }, h("span", { class: `badge ${attempt.status}` }, words(attempt.status))),
               h("td", { "data-label": t("Deposit") }, t("{amount}, {status}", { amount: money(attempt.deposit), status: words(attempt.depositStatus).toLocaleLowerCase(locale()) })),

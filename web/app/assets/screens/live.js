@@ -1,7 +1,7 @@
 // Following a card-binding attempt or a bill payment live, over the websocket, until it ends.
 import { gql, subscribe } from "../api.js";
 import { t } from "../i18n.js";
-import { h, money, replace, words } from "../dom.js";
+import { h, ltr, money, replace, words } from "../dom.js";
 
 export const ATTEMPT_FIELDS = `id status brand last4 maskedNumber holderName expiryMonth expiryYear
   deposit { amount currency } depositStatus failureReason result createdAt completedAt
@@ -65,7 +65,7 @@ export function followAttempt(container, attemptId) {
     container.dataset.deposit = attempt.depositStatus;
     const verified = FINAL.has(attempt.status);
     const deposit = money(attempt.deposit);
-    status.textContent = `${words(attempt.brand)} ${attempt.maskedNumber}: ${attempt.result}`;
+    status.textContent = `${words(attempt.brand)} ${ltr(attempt.maskedNumber)}: ${attempt.result}`;
     const bankState = !verified ? null : attempt.failureReason?.startsWith("AUTHENTICATION") ? "failed" : "done";
     const stage = (text, state) => h("li", { class: state }, text, state ? ` (${STATE_WORDS[state]()})` : "");
     replace(

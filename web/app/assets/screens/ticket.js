@@ -3,7 +3,7 @@
 // closed one takes none: TICKET_CLOSED).
 import { ERRORS, gql } from "../api.js";
 import { conversation, replyForm, ticketFacts } from "../conversation.js";
-import { h, when, words } from "../dom.js";
+import { h, ltr, when, words } from "../dom.js";
 import { setFlash } from "../app.js";
 import { t } from "../i18n.js";
 import { heading } from "./common.js";
@@ -24,7 +24,7 @@ export default async function ticket({ main, params, refresh }) {
   heading(main, t("Ticket {number}", { number: found.number }));
   const attempt = found.cardBindingAttempt;
   main.append(
-    ticketFacts(found, [], attempt ? t("{card}, tried {date}: {result}", { card: `${words(attempt.brand)} ${attempt.maskedNumber}`, date: when(attempt.createdAt), result: attempt.result }) : null),
+    ticketFacts(found, [], attempt ? t("{card}, tried {date}: {result}", { card: `${words(attempt.brand)} ${ltr(attempt.maskedNumber)}`, date: when(attempt.createdAt), result: attempt.result }) : null),
     h("h2", {}, t("Conversation")),
     conversation(found, { customer: t("You"), author: (reply) => (reply.fromSupport ? t("Support") : t("You")) }),
   );
