@@ -9,6 +9,8 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.models import Model
 
+from models.idempotency import IdempotencyKeyRow
+
 if TYPE_CHECKING:
     from models.accounts import Account
     from models.cards import PaymentCard
@@ -149,23 +151,13 @@ class BillPayment(Model):
         indexes = (("bill_id", "created_at"), ("gateway_reference",), ("status", "next_check_at"))
 
 
-class BillPaymentKey(Model):
+class BillPaymentKey(IdempotencyKeyRow):
     """A payBill idempotency key of one account, for 24 hours."""
 
-    id = fields.UUIDField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "onramp.Account", on_delete=fields.CASCADE
-    )
-    account_id: UUID
-    key = fields.CharField(max_length=128)
-    request_hash = fields.CharField(max_length=64)
     payment: fields.ForeignKeyNullableRelation[BillPayment] = fields.ForeignKeyField(
         "onramp.BillPayment", on_delete=fields.CASCADE, null=True
     )
     payment_id: UUID | None
-    created_at = fields.DatetimeField()
-    # While the request that holds the key has not answered: a retry with the key waits.
-    answering = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "bill_payment_keys"

@@ -9,6 +9,8 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.models import Model
 
+from models.idempotency import IdempotencyKeyRow
+
 if TYPE_CHECKING:
     from models.accounts import Account
     from models.staff import StaffMember
@@ -127,27 +129,17 @@ class CardBindingAttempt(Model):
         )
 
 
-class BindingIdempotencyKey(Model):
+class BindingIdempotencyKey(IdempotencyKeyRow):
     """A bindCard idempotency key of one account, for 24 hours.
 
     Claimed before anything else of the request; `attempt` is null while the request that
     claimed it is still in flight, so a concurrent retry with the key waits for its answer.
     """
 
-    id = fields.UUIDField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "onramp.Account", on_delete=fields.CASCADE
-    )
-    account_id: UUID
-    key = fields.CharField(max_length=128)
-    request_hash = fields.CharField(max_length=64)
     attempt: fields.ForeignKeyNullableRelation[CardBindingAttempt] = fields.ForeignKeyField(
         "onramp.CardBindingAttempt", on_delete=fields.CASCADE, null=True
     )
     attempt_id: UUID | None
-    created_at = fields.DatetimeField()
-    # While the request that holds the key has not answered: a retry with the key waits.
-    answering = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "binding_idempotency_keys"
