@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services import log_context
@@ -34,6 +35,9 @@ _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 NO_ROUTE = "(no route)"
 GOING_AWAY = 1001
+# What the access line and the metrics say of a request whose client left before it was
+# read (nginx's "client closed request"): no answer was sent, and nothing went wrong here.
+CLIENT_CLOSED_REQUEST = 499
 
 access_log = logging.getLogger("onramp.access")
 
@@ -113,6 +117,8 @@ class Observability:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED_REQUEST  # not an error: no traceback, no 500
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or NO_ROUTE

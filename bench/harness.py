@@ -216,6 +216,12 @@ class Server:
         match = re.search(r"^VmRSS:\s+(\d+) kB", status, flags=re.MULTILINE)
         return int(match.group(1)) if match else 0
 
+    def cpu_s(self) -> float:
+        """CPU time the server process has used so far, all its threads (one worker)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
 
 @contextlib.asynccontextmanager
 async def servers(store: Backend, *kinds: str, workers: int = 1) -> AsyncIterator[list[Server]]:
@@ -271,7 +277,11 @@ class Client:
     """A frontend's calls to one Onramp server, over loopback."""
 
     def __init__(self, server: Server) -> None:
-        self.http = httpx.AsyncClient(base_url=server.base_url, timeout=30)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request is
+        # never sent on a connection the server is closing (a ReadError, not a slow server).
+        self.http = httpx.AsyncClient(
+            base_url=server.base_url, timeout=30, limits=httpx.Limits(keepalive_expiry=4)
+        )
         self.token: str | None = None
 
     async def __aenter__(self) -> Client:

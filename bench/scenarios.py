@@ -568,6 +568,7 @@ async def push(options: Options) -> list[dict[str, Any]]:
         url = f"ws://127.0.0.1:{onramp.port}/graphql"
         p99s: list[float] = []
         p50s: list[float] = []
+        cpu_ms: list[float] = []
         received: list[int] = []
         loop = asyncio.get_running_loop()
         try:
@@ -585,6 +586,7 @@ async def push(options: Options) -> list[dict[str, Any]]:
                     if failures:
                         raise RuntimeError(f"{len(failures)} refused, e.g. {failures[0]}")
                     with step(f"push round {round_ + 1}: {len(attempts)} bank pages at {rate}/s"):
+                        cpu_before = onramp.cpu_s() if options.workers == 1 else 0.0
                         first = loop.time() + 0.1
                         started = await asyncio.gather(
                             *(
@@ -598,6 +600,10 @@ async def push(options: Options) -> list[dict[str, Any]]:
                             await asyncio.wait_for(
                                 asyncio.gather(*(s.done.wait() for s in subscribers)), 20
                             )
+                        if options.workers == 1:
+                            # Until every result is out, refunds and all (counted per attempt).
+                            await asyncio.sleep(2)
+                            cpu_ms.append((onramp.cpu_s() - cpu_before) * 1000 / len(attempts))
                     delays = sorted(
                         (s.final_at - started[i]) * 1000
                         for i, group in enumerate(groups)
@@ -621,6 +627,7 @@ async def push(options: Options) -> list[dict[str, Any]]:
         "rate_per_s": rate,
         "received": received,
         "p50_ms": [round(p, 1) for p in p50s],
+        "server_cpu_ms_per_attempt": [round(c, 1) for c in cpu_ms],
     }
     return [
         figure(

@@ -57,3 +57,46 @@ def test_the_loggers_that_would_print_secrets_are_kept_quiet() -> None:
         root.handlers[:] = handlers
         root.setLevel(level)
         logging.captureWarnings(False)
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/sandbox/tokens", "/webhooks/payments"])
+async def test_a_client_that_leaves_before_its_body_is_read_is_no_error(
+    app, gql: GraphQLClient, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client hangs up mid-request (a closed tab, a timed-out load balancer): no 500, no
+    traceback; the access line says 499, as nginx does."""
+    # The tokenizer reads the body only for a known publishable key.
+    key = (await gql("{ paymentGateway { publishableKey } }"))["data"]["paymentGateway"]
+    headers = [(b"host", b"testserver.local"), (b"content-type", b"application/json")]
+    headers.append((b"authorization", f"Bearer {key['publishableKey']}".encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("203.0.113.9", 40000),
+        "server": ("testserver.local", 80),
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+
+    assert sent == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    access = [r.getMessage() for r in caplog.records if r.name == "onramp.access"]
+    assert len(access) == 1, access
+    assert access[0].startswith("POST "), access
+    assert " 499 " in access[0], access
