@@ -267,6 +267,16 @@ class TrailFilter(logging.Filter):
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(trail)s] %(message)s")
+        self._second = -1
+        self._stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """As logging's own (`2026-11-26 14:30:00,123`), its date written once a second."""
+        second = int(record.created)
+        if second != self._second:  # under the handler's lock
+            self._stamp = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return f"{self._stamp},{int(record.msecs):03d}"  # logging's default_msec_format
 
     def format(self, record: logging.LogRecord) -> str:
         operation = getattr(record, "operation", None)
@@ -314,6 +324,12 @@ def configure_logging(
     level: str = "INFO", *, json_lines: bool = False, stream: IO[str] | None = None
 ) -> None:
     """The one logging configuration of a process: every logger's lines go through it."""
+    # No line names the source line, thread or process of its call, so logging need not find
+    # them out for every record (the "Optimization" section of Python's logging HOWTO).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [log_handler(json_lines=json_lines, stream=stream)]
     root.setLevel(level)

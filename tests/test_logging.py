@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 
+from api.observability import TextFormatter
 from api.settings import Settings
 from services import log_context
 from tests.conftest import GraphQLClient, http_client
@@ -117,3 +119,13 @@ async def test_operations_sharing_a_websocket_each_name_their_own_lines() -> Non
 
     assert seen == {"First": ("socket-id-0001", "First"), "Second": ("socket-id-0001", "Second")}
     assert socket.operation is None  # the socket's own trail names no operation
+
+
+def test_a_text_line_keeps_loggings_own_time_across_seconds() -> None:
+    """The text formatter writes the date once a second: it must still say what logging's
+    own formatter says, on each side of a second's end."""
+    ours, logging_own = TextFormatter(), logging.Formatter()
+    for created in (1_795_000_000.998, 1_795_000_000.999, 1_795_000_001.0, 1_795_000_001.05):
+        record = logging.LogRecord("onramp", logging.INFO, __file__, 1, "m", None, None)
+        record.created, record.msecs = created, int((created % 1) * 1000)
+        assert ours.formatTime(record) == logging_own.formatTime(record)
