@@ -3,7 +3,9 @@ subprotocols) and staff's (`/staff/graphql`, HTTP only, its own schema, sessions
 
 A request that is not a GraphQL request (a body that is not UTF-8 JSON, JSON that is not an
 object, nesting too deep to read) answers 400 with a JSON error that names the problem,
-never a 500, and the connection stays open for the next request.
+never a 500, and the connection stays open for the next request. Onramp's own words for the
+problem are in the reader's language, as an operation's answer would be (the staff
+endpoint's in English); the reasons Strawberry gives itself (no query, a batch) stay English.
 """
 
 from __future__ import annotations
@@ -24,9 +26,19 @@ from api.auth import Credentials, SessionCookie, bearer_token, http_credential, 
 from api.graphiql import graphiql_page
 from api.settings import Settings
 from resolvers.context import RequestContext
+from resolvers.locale import context_locale
 from resolvers.schema import schema
 from resolvers.staff.context import StaffContext
 from resolvers.staff.schema import staff_schema
+from services.i18n.text import Text, tr
+
+
+class RefusedBody(HTTPException):
+    """A body Onramp refuses to read, with its reason to write in the reader's language."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(400, str(reason))
+        self.text = reason
 
 
 class Endpoint(GraphQL[Any, None]):
@@ -51,23 +63,27 @@ class Endpoint(GraphQL[Any, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as refused:
-            response = bad_request(refused.status_code, refused.reason)
+            reason = refused.reason
+            if isinstance(refused, RefusedBody):
+                # Whoever would read the operation's answer: the same context decides.
+                context = await self.get_context(request, Response())
+                reason = refused.text.render(await context_locale(context))
+            response = bad_request(refused.status_code, reason)
         await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
         try:
             decoded = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
         except RecursionError:
-            raise HTTPException(400, "The JSON body is nested too deeply.") from None
+            raise RefusedBody(tr("The JSON body is nested too deeply.")) from None
         except ValueError:  # not JSON, or not UTF-8
-            raise HTTPException(400, "The body is not JSON in UTF-8.") from None
+            raise RefusedBody(tr("The body is not JSON in UTF-8.")) from None
         if not isinstance(decoded, dict | list):
-            raise HTTPException(
-                400, "The body must be a JSON object with `query` (and `variables`)."
-            )
+            raise RefusedBody(tr("The body must be a JSON object with `query` (and `variables`)."))
         return decoded
 
     def cookie(self, request: Request | WebSocket, response: Response | WebSocket) -> SessionCookie:

@@ -29,6 +29,9 @@ class OutboxMessage(Model):
     recipient = fields.CharField(max_length=320)
     subject = fields.CharField(max_length=200, default="")
     body = fields.TextField()
+    # The language it is written in (a BCP 47 tag): an email says so in Content-Language.
+    # Rows written before it was kept have none.
+    locale = fields.CharField(max_length=16, null=True)
     status = fields.CharEnumField(DeliveryStatus, max_length=8, default=DeliveryStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

@@ -16,6 +16,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from resolvers.locale import reader_locale
 from services.pagination import KeysetList, PageArgumentError
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
@@ -53,7 +54,8 @@ class KeysetConnection(relay.Connection[NodeType], Generic[NodeType]):
         try:
             page = await nodes.page(first=first, last=last, after=after, before=before)
         except PageArgumentError as error:
-            raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from error
+            message = error.text.render(await reader_locale(info))
+            raise GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}) from error
         edges = [
             cls.edge_type(cursor=cursor, node=cls.resolve_node(row, info=info))
             for cursor, row in page.rows

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import FieldNode, GraphQLError, get_operation_ast
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,7 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from resolvers.account import AccountMessageType, AccountQuery, AccountType
 from resolvers.account_messages import AccountMessagesMutation
@@ -31,6 +30,7 @@ from resolvers.cards import CardBindingAttemptType, CardMutation, CardQuery, Pay
 from resolvers.cloud import CloudMutation
 from resolvers.details import DetailsMutation
 from resolvers.languages import LanguagesMutation, LanguagesQuery
+from resolvers.locale import context_locale
 from resolvers.mobile import MobileMutation
 from resolvers.nodes import NodeQuery
 from resolvers.phone_codes import PhoneCodeMutation
@@ -40,6 +40,7 @@ from resolvers.security_phone import SecurityPhoneMutation
 from resolvers.tickets import ServiceTicketType, TicketMutation
 from resolvers.wallet import RemovalMutation, WalletMutation
 from services import log_context
+from services.i18n.text import tr
 
 log = logging.getLogger("onramp.graphql")
 
@@ -83,6 +84,9 @@ def _request_id(execution_context: ExecutionContext | None) -> str:
     return getattr(context, "request_id", "-")
 
 
+SEVERAL = tr("The document holds several operations: name the one to run in operationName.")
+
+
 class OperationName(SchemaExtension):
     """Which operation runs, once the document is parsed: one extension for both uses.
 
@@ -95,7 +99,7 @@ class OperationName(SchemaExtension):
     bounds (a client could send any number of names).
     """
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
@@ -115,8 +119,7 @@ class OperationName(SchemaExtension):
                     data=None,
                     errors=[
                         GraphQLError(
-                            "The document holds several operations: name the one to run "
-                            "in operationName.",
+                            SEVERAL.render(await context_locale(context.context)),
                             extensions={"code": "OPERATION_NAME_REQUIRED"},
                         )
                     ],
@@ -136,15 +139,41 @@ def error_code(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Replaces unexpected errors by a generic one that carries the request id to quote."""
+UNEXPECTED = tr("Unexpected error.")
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+class MaskUnexpectedErrors(SchemaExtension):
+    """Replaces unexpected errors by a generic one, in the reader's language, that carries the
+    request id to quote. Masking runs after `process_errors` has logged the originals.
+
+    A query or mutation is masked as its operation ends; a subscription, result by result,
+    before each goes out. The reader's language is looked up only when there is something to
+    mask.
+    """
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        await self._mask(self.execution_context.result)
+
+    async def on_stream_result(self, result: StreamExecutionResult) -> AsyncIterator[None]:
+        await self._mask(result)
+        yield
+
+    async def _mask(self, result: object) -> None:
+        # Incremental delivery (@defer, @stream) is not enabled: no other kind of result.
+        if not isinstance(result, GraphQLExecutionResult | ExecutionResult):
+            return
+        errors = result.errors or []
+        if not any(is_unexpected(error) for error in errors):
+            return
+        message = UNEXPECTED.render(await context_locale(self.execution_context.context))
+        result.errors = [
+            self._anonymised(error, message) if is_unexpected(error) else error for error in errors
+        ]
+
+    def _anonymised(self, error: GraphQLError, message: str) -> GraphQLError:
         return GraphQLError(
-            message=self.error_message,
+            message=message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,

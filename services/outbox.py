@@ -8,7 +8,8 @@ process takes it without waiting for the lease to run out.
 
 A message is written in the language it is given: the account's own (`account.locale`), or,
 before there is an account, the asking request's. Never the language of whoever happened
-to trigger it (a webhook, a job, a staff member).
+to trigger it (a webhook, a job, a staff member). The row keeps that language, and an email
+names it in its Content-Language header.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ DECOY_KIND = "decoy"
 
 
 class EmailSender(Protocol):
-    async def send(self, recipient: str, subject: str, body: str) -> None: ...
+    async def send(self, recipient: str, subject: str, body: str, locale: str | None) -> None: ...
 
 
 class SmtpSender:
@@ -55,12 +56,15 @@ class SmtpSender:
         self.sender = sender
         self.timeout_s = timeout_s
 
-    async def send(self, recipient: str, subject: str, body: str) -> None:
+    async def send(self, recipient: str, subject: str, body: str, locale: str | None) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = recipient
         message["Subject"] = subject
         message.set_content(body)
+        # After the content: setting it clears every Content-* header.
+        if locale:  # a row from before languages were kept does not know its own
+            message["Content-Language"] = locale
         await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout_s)
 
 
@@ -113,6 +117,7 @@ class Outbox:
             recipient=recipient,
             subject=message.subject.render(locale) if message.subject else "",
             body=message.body.render(locale),
+            locale=locale,
             status=DeliveryStatus.PENDING if self.email_sender else DeliveryStatus.HELD,
             next_attempt_at=self.clock.now(),
         )
@@ -127,6 +132,7 @@ class Outbox:
             kind=message.kind,
             recipient=recipient,
             body=message.body.render(locale),
+            locale=locale,
             status=DeliveryStatus.PENDING if self.sms_sender else DeliveryStatus.HELD,
             next_attempt_at=self.clock.now(),
         )
@@ -176,7 +182,9 @@ class Outbox:
         channel = row.channel.value
         try:
             if row.channel is Channel.EMAIL and self.email_sender is not None:
-                await abandonable(self.email_sender.send(row.recipient, row.subject, row.body))
+                await abandonable(
+                    self.email_sender.send(row.recipient, row.subject, row.body, row.locale)
+                )
             elif row.channel is Channel.SMS and self.sms_sender is not None:
                 await abandonable(self.sms_sender.send(row.recipient, row.body))
             else:

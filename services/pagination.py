@@ -14,6 +14,8 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from services.i18n.text import Text, tr
+
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
@@ -21,7 +23,15 @@ Row = TypeVar("Row", bound=Model)
 
 
 class PageArgumentError(ValueError):
-    """Arguments a connection refuses; the message is fit to show to the caller."""
+    """Arguments a connection refuses; `text` is fit to show to the caller, in their language
+    (the exception's own message is the English, for logs)."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(str(text))
+        self.text = text
+
+
+FOREIGN_CURSOR = tr("That cursor is not one this connection gave out.")
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,13 @@ class Window:
 
 def window(*, first: int | None, last: int | None, after: str | None, before: str | None) -> Window:
     if first is not None and last is not None:
-        raise PageArgumentError("Give either `first` or `last`, not both.")
+        raise PageArgumentError(tr("Give either `first` or `last`, not both."))
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= MAX_PAGE:
-            raise PageArgumentError(f"`{name}` must be between 0 and {MAX_PAGE}.")
+            raise PageArgumentError(
+                # TRANSLATORS: {name} is the argument's name (first or last), kept as it is.
+                tr("`{name}` must be between 0 and {most}.", name=name, most=MAX_PAGE)
+            )
     limit = last if last is not None else first if first is not None else DEFAULT_PAGE
     return Window(
         limit=limit,
@@ -57,9 +70,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError, UnicodeError) as error:
-        raise PageArgumentError("That cursor is not one this connection gave out.") from error
+        raise PageArgumentError(FOREIGN_CURSOR) from error
     if not isinstance(key, list):
-        raise PageArgumentError("That cursor is not one this connection gave out.")
+        raise PageArgumentError(FOREIGN_CURSOR)
     return key
 
 
@@ -100,7 +113,7 @@ class KeysetList(Generic[Row]):
                 at, key = datetime.fromisoformat(chosen.before[0]), chosen.before[1]
                 query = query.filter(_beyond(field, backward, at, key))
         except (ValueError, IndexError, TypeError) as error:
-            raise PageArgumentError("That cursor is not valid.") from error
+            raise PageArgumentError(tr("That cursor is not valid.")) from error
         if chosen.from_end:
             rows = list(await query.order_by(*reverse_order).limit(chosen.limit + 1))
             more = len(rows) > chosen.limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from email import message_from_string, policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,7 +13,7 @@ from aiosmtpd.controller import Controller
 from models.outbox import DeliveryStatus, OutboxMessage
 from services.clock import FrozenClock
 from tests.conftest import GraphQLClient, http_client, outbox, take_step
-from tests.flows import send_code
+from tests.flows import bearer, send_code, sign_up
 
 EMAIL = "kofi.mensah@example.com"
 STAGING = {"env": "staging", "sms_webhook_url": "http://127.0.0.1:9/"}
@@ -57,6 +58,29 @@ async def test_a_code_is_delivered_by_smtp(app_factory, smtp) -> None:
     assert "Subject: Your Onramp Cloud verification code" in inbox.messages[0]["data"]
     assert row.status is DeliveryStatus.SENT
     assert row.body in inbox.messages[0]["data"].replace("\r\n", "\n")
+
+
+async def test_an_email_names_its_language_in_content_language(app_factory, smtp) -> None:
+    """The language an email is written in, said in its header: before there is an account
+    the request's (the registration code), then the account's, whoever caused the email."""
+    inbox, port = smtp
+    async with app_factory(
+        jobs=False, smtp_host="127.0.0.1", smtp_port=port, limit_codes_per_destination="50/minute"
+    ) as app:
+        gql = GraphQLClient(http_client(app))
+        gql.headers = {"accept-language": "de-AT"}
+        account = bearer(await sign_up(gql, app, EMAIL))
+        set_locale = "mutation($i: SetLocaleInput!) { setLocale(input: $i) { errors { code } } }"
+        assert (await gql(set_locale, {"i": {"locale": "zh-Hans"}}, **account))["data"]
+        # Someone else, whose browser asks for Spanish, tries to register the same address.
+        gql.headers = {"accept-language": "es"}
+        assert (await send_code(gql, EMAIL))["errors"] == []
+        await app.state.services.outbox.deliver_due()
+        rows = {row.subject: row for row in await OutboxMessage.all()}
+    sent = [message_from_string(m["data"], policy=policy.default) for m in inbox.messages]
+    languages = {rows[str(mail["Subject"])].kind: mail["Content-Language"] for mail in sent}
+    assert languages == {"registration-code": "de", "account-exists": "zh-Hans"}
+    assert {row.kind: row.locale for row in rows.values()} == languages
 
 
 async def test_an_unreachable_server_fails_nothing_and_is_retried(app_factory) -> None:

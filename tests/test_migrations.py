@@ -126,12 +126,19 @@ SEED_BEFORE: dict[str, list[str]] = {
         "('4b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a69', 'HUAWEI_CLOUD', 'ana@example.com', "
         "'Ana@Example.com', 'JP', 'x', '2026-02-06 00:00:00+00:00', false, false)",
     ],
+    "0018_outbox_locale": [
+        "INSERT INTO outbox_messages (id, channel, kind, recipient, subject, body, status, "
+        "attempts, next_attempt_at, redacted, created_at) VALUES "
+        "('5b1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a6a', 'EMAIL', 'card-bound', 'ana@example.com', "
+        "'s', 'b', 'PENDING', 0, '2026-02-07 00:00:00+00:00', false, "
+        "'2026-02-07 00:00:00+00:00')",
+    ],
 }
 # Rows every seeded table must still hold after the newest migration.
 EXPECTED_ROWS = {
     "accounts": 2,
     "sessions": 1,
-    "outbox_messages": 1,
+    "outbox_messages": 2,
     "account_messages": 2,
     "payment_cards": 1,
     "card_binding_attempts": 1,
@@ -235,6 +242,8 @@ async def test_migrations_apply_one_by_one_over_existing_rows(empty_database: st
     ]
     # 0017: accounts from before languages read English.
     assert await _values(empty_database, "SELECT DISTINCT locale FROM accounts") == [("en",)]
+    # 0018: messages written before it do not say their language.
+    assert await _values(empty_database, "SELECT DISTINCT locale FROM outbox_messages") == [(None,)]
     # 0016 dated tickets made before it as last updated when they were made.
     assert await _values(
         empty_database, "SELECT COUNT(*) FROM service_tickets WHERE updated_at = created_at"

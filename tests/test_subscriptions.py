@@ -271,6 +271,40 @@ def test_not_found_speaks_the_accounts_language(browser) -> None:
     assert errors[0]["message"] == "Diesen Kartenbindungsversuch gibt es nicht."
 
 
+def test_an_unexpected_error_is_masked_in_the_accounts_language(browser, monkeypatch) -> None:
+    """A subscription's unexpected error is masked as a query's is, in the account's language,
+    with the request id to quote; what went wrong stays in the log."""
+    token = browser.sign_up(EMAIL)
+    attempt = browser.start_binding()
+    changed = browser.gql(
+        "mutation($input: SetLocaleInput!) { setLocale(input: $input) { errors { code } } }",
+        {"input": {"locale": "ja"}},
+    )
+    assert changed["data"]["setLocale"]["errors"] == []
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(browser.client.app.state.services.cards, "attempt_of", broken)
+    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
+    try:
+        session.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt["id"]}},
+            }
+        )
+        message = session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert "hunter2" not in str(message)
+    assert errors[0]["message"] == "予期しないエラーが発生しました。"
+    assert errors[0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert errors[0]["extensions"]["requestId"]
+
+
 def test_logout_closes_the_sessions_sockets(browser) -> None:
     token = browser.sign_up(EMAIL)
     ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
