@@ -144,13 +144,15 @@ async def closed_loop(spec: Spec) -> dict[str, Any]:
     measure_to = measure_from + spec.duration
     latencies: list[float] = []
     errors = 0
+    answered = 0  # warm-up included: what the server did while the run lasted
 
     async def client() -> None:
-        nonlocal errors
+        nonlocal errors, answered
         connection = await Connection.open(spec.host, spec.port)
         try:
             while (sent := loop.time()) < measure_to:
                 status, body = await connection.exchange(request)
+                answered += 1
                 done = loop.time()
                 if sent >= measure_from and done <= measure_to:
                     if ok(status, body):
@@ -164,7 +166,14 @@ async def closed_loop(spec: Spec) -> dict[str, Any]:
         asyncio.gather(*(client() for _ in range(spec.connections))),
         timeout=spec.warmup + spec.duration + 10,
     )
-    return summary(latencies, errors, spec.duration, mode="closed", connections=spec.connections)
+    return summary(
+        latencies,
+        errors,
+        spec.duration,
+        mode="closed",
+        connections=spec.connections,
+        answered=answered,
+    )
 
 
 async def open_loop(spec: Spec) -> dict[str, Any]:

@@ -84,12 +84,24 @@ async def _progress_account(onramp: Server) -> str:
         return await client.sign_up(f"bench.{uuid.uuid4().hex[:12]}@example.com")
 
 
+@dataclass
+class Rounds:
+    """Each server's samples (by label): req/s, and its CPU time per answered request.
+
+    CPU per request is the server process's own time (one worker), so it holds still while
+    throughput swings with whatever else the machine's two cores are doing.
+    """
+
+    rps: dict[str, list[float]]
+    cpu_us: dict[str, list[float]]
+
+
 async def _progress_rounds(
     name: str, started: list[Server], token: str, options: Options
-) -> dict[str, list[float]]:
-    """The progress query's req/s on each server (by label), closed loop, in interleaved
-    rounds: each round starts with another server, so none always runs first."""
-    rps: dict[str, list[float]] = {server.label: [] for server in started}
+) -> Rounds:
+    """The progress query on each server, closed loop, in interleaved rounds: each round
+    starts with another server, so none always runs first."""
+    rounds = Rounds({s.label: [] for s in started}, {s.label: [] for s in started})
     for round_ in range(options.rounds):
         shift = round_ % len(started)
         for server in started[shift:] + started[:shift]:
@@ -103,11 +115,33 @@ async def _progress_rounds(
                 warmup=options.warmup,
             )
             with step(f"{name} round {round_ + 1}: {server.label}"):
+                cpu_before = server.cpu_s() if server.workers == 1 else 0.0
                 result = await run_load(spec)
+                if server.workers == 1:
+                    used = server.cpu_s() - cpu_before
+                    rounds.cpu_us[server.label].append(used * 1e6 / result["answered"])
             if result["errors"] or not result["requests"]:
                 raise RuntimeError(f"{server.label} answered with errors: {result}")
-            rps[server.label].append(result["rps"])
-    return rps
+            rounds.rps[server.label].append(result["rps"])
+    return rounds
+
+
+def _cpu_figure(name: str, rounds: Rounds, label: str, **common: Any) -> list[dict[str, Any]]:
+    """CPU per request against the constant baseline's (≤ 1.25× is ≥ 0.8× its throughput)."""
+    if not rounds.cpu_us.get(label):
+        return []
+    return [
+        figure(
+            name,
+            rounds.cpu_us[label],
+            "µs",
+            "constant-resolver Strawberry",
+            rounds.cpu_us["constant"],
+            target="≤ 1.25× (as ≥ 0.8× in req/s)",
+            higher_is_better=False,
+            **common,
+        )
+    ]
 
 
 async def progress(options: Options) -> list[dict[str, Any]]:
@@ -118,8 +152,15 @@ async def progress(options: Options) -> list[dict[str, Any]]:
         servers(store, "onramp", "plain", "constant", workers=options.workers) as started,
     ):
         token = await _progress_account(started[0])
-        rps = await _progress_rounds("progress", started, token, options)
+        rounds = await _progress_rounds("progress", started, token, options)
+    rps = rounds.rps
     common = {"backend": label, "workers": options.workers}
+    cpu = _cpu_figure(
+        f"progress server CPU per request vs constant Strawberry [{label}]",
+        rounds,
+        "onramp",
+        **common,
+    )
     return [
         figure(
             f"progress req/s vs constant Strawberry [{label}]",
@@ -139,6 +180,7 @@ async def progress(options: Options) -> list[dict[str, Any]]:
             target="≥ 0.35× (aim 0.5×)",
             **common,
         ),
+        *cpu,
     ]
 
 
@@ -175,7 +217,8 @@ async def observability(options: Options) -> list[dict[str, Any]]:
         made.append(Server("constant", store, workers=options.workers))
         async with running(made) as started:
             token = await _progress_account(started[0])
-            rps = await _progress_rounds("observability", started, token, options)
+            rounds = await _progress_rounds("observability", started, token, options)
+    rps = rounds.rps
     common = {"backend": label, "workers": options.workers}
     figures = [
         figure(
@@ -198,6 +241,12 @@ async def observability(options: Options) -> list[dict[str, Any]]:
             target="≥ 0.8×",
             **common,
         )
+    )
+    figures += _cpu_figure(
+        f"progress server CPU per request with logs and metrics vs constant Strawberry [{label}]",
+        rounds,
+        "logs+metrics",
+        **common,
     )
     return figures
 
@@ -658,7 +707,7 @@ async def workers(options: Options) -> list[dict[str, Any]]:
         ]
         async with running(made) as started:
             token = await _progress_account(started[0])
-            rps = await _progress_rounds("workers", started, token, options)
+            rps = (await _progress_rounds("workers", started, token, options)).rps
     return [
         figure(
             "progress req/s, --workers 2 vs 1 [postgres+redis]",
