@@ -6,6 +6,7 @@ in a browser that still asks for Arabic."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -91,6 +92,7 @@ CARDS_IN = {
         "link": "Karte hinzufügen",
         "failed": "Fehlgeschlagen",
         "payment": ("Zahlungsmethode", "Name auf der Karte", "Kartennummer", "Karte prüfen"),
+        "wrong_number": "Die Kartennummer ist nicht korrekt.",
         "bills": ["Offener Betrag", "Nächste Rechnung", "Sie haben noch keine Rechnungen."],
     },
     "ar": {
@@ -102,6 +104,7 @@ CARDS_IN = {
         "link": "إضافة بطاقة",
         "failed": "فشل",
         "payment": ("وسيلة الدفع", "الاسم على البطاقة", "رقم البطاقة", "التحقق من البطاقة"),
+        "wrong_number": "رقم البطاقة غير صحيح.",
         "bills": ["المبلغ المستحق", "الفاتورة القادمة", "لا توجد لديك فواتير بعد."],
     },
 }
@@ -130,6 +133,7 @@ def test_cards_screen_in_the_account_language(
     browser: Any, server: Server, watch: Watch, shots: Shots, code: str
 ) -> None:
     want = CARDS_IN[code]
+    watch.allow(400, "/sandbox/tokens$")  # the wrong card number, refused by the tokenizer
     email = f"cards.{code}@example.com"
     token = account_via_api(server, email)
     changed = server.graphql(SET_LOCALE, {"input": {"locale": code}}, token)
@@ -186,6 +190,18 @@ def test_cards_screen_in_the_account_language(
         expect(page.get_by_role("button", name=re.compile(f"^{verify}"))).to_be_visible()
         assert "Name on the card" not in main.inner_text()
         shots(page, f"payment-in-{code}")
+
+        # The gateway's tokenizer refuses the number: its error in the page's language too.
+        page.get_by_label(holder).fill("Jonas Beispiel")
+        page.get_by_label(number).fill("4242 4242 4242 4241")
+        page.locator("[name=expMonth]").select_option("12")
+        page.locator("[name=expYear]").select_option(str(date.today().year + 3))
+        page.locator("[name=cvc]").fill("123")
+        page.locator("[name=acceptServiceTerms]").check()
+        page.get_by_role("button", name=re.compile(f"^{verify}")).click()
+        expect(page.locator("[data-field=number] ~ .field-error")).to_have_text(
+            want["wrong_number"]
+        )
         watch.check()
     finally:
         context.close()

@@ -50,8 +50,8 @@ STAND_IN = """// A stand-in for Stripe.js: records every call, makes no request 
   window.Stripe = function (key) {
     calls.push(["Stripe", key]);
     return {
-      elements() {
-        calls.push(["elements"]);
+      elements(options) {
+        calls.push(["elements", options?.locale ?? null]);
         return {
           create(type, options) {
             calls.push(["create", type]);
@@ -205,6 +205,7 @@ def test_the_stripe_branch_sends_the_card_to_stripe_and_only_a_token_to_onramp(
     watch.check()
 
     assert ["Stripe", PK] in calls
+    assert ["elements", "en"] in calls  # Stripe's own words in the page's language
     assert ["create", "card"] in calls
     assert ["mount", "card-element"] in calls
     made = [c[1] for c in calls if c[0] == "createPaymentMethod"]

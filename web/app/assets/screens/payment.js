@@ -6,7 +6,7 @@ import { navigate } from "../app.js";
 import { h, money, randomKey } from "../dom.js";
 import { accepted, checkbox, field, form, showErrors } from "../forms.js";
 import { renderMarkdown } from "../markdown.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { heading, ticketForm } from "./common.js";
 import { ATTEMPT_FIELDS, attemptFinished, followAttempt, toBank } from "./live.js";
 
@@ -157,8 +157,33 @@ async function tokenizeSandbox(gateway, formElement, values) {
   const answer = await response.json().catch(() => ({}));
   if (response.ok && answer.id) return answer.id;
   const error = answer.error ?? { message: t("The payment gateway answered {status}.", { status: response.status }) };
-  showErrors(formElement, [{ field: error.field || null, code: error.code ?? "GATEWAY", message: error.message }]);
+  showErrors(formElement, [{ field: error.field || null, code: error.code ?? "GATEWAY", message: sandboxMessage(error, values) }]);
   return null;
+}
+
+/** The tokenizer's error in the reader's language, by its code, as Stripe.js gives its own;
+ * a code this page does not know keeps the gateway's own (English) sentence. */
+function sandboxMessage(error, values) {
+  switch (error.code) {
+    case "incorrect_number":
+      return t("The card number is not correct.");
+    case "invalid_expiry":
+      return t("The expiry date is not valid.");
+    case "invalid_cvc":
+      return t("The security code has {digits} digits.", { digits: /^3[47]/.test(values.number.replace(/\D/g, "")) ? 4 : 3 });
+    case "missing_holder_name":
+      return t("Enter the name on the card.");
+    case "rate_limited":
+      return t("Too many cards were entered. Try again later.");
+    default:
+      return error.message;
+  }
+}
+
+/** Stripe's name for the page's language (Stripe knows Simplified Chinese as "zh"). */
+function stripeLocale() {
+  const page = locale();
+  return page === "zh-Hans" ? "zh" : page === "en-XA" ? "en" : page.split("-")[0];
 }
 
 function loadScript(src) {
@@ -181,7 +206,7 @@ function loadScript(src) {
 async function stripeCard(gateway) {
   await loadScript(config.stripeJsUrl);
   const stripe = window.Stripe(gateway.publishableKey);
-  const elements = stripe.elements();
+  const elements = stripe.elements({ locale: stripeLocale() }); // Stripe's own words too
   const card = elements.create("card", { hidePostalCode: true });
   const mountPoint = h("div", { id: "card-element" });
   const wrapper = h(
