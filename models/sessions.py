@@ -12,18 +12,26 @@ if TYPE_CHECKING:
     from models.accounts import Account
 
 
-class Session(Model):
+class SessionRow(Model):
+    """What every sessions table holds (customers', staff's); each adds its owner."""
+
     id = fields.UUIDField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "onramp.Account", related_name="sessions", on_delete=fields.CASCADE
-    )
-    account_id: UUID
     token_mac = fields.CharField(max_length=64, unique=True)
     client_ip = fields.CharField(max_length=64)
     user_agent = fields.CharField(max_length=512)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class Session(SessionRow):
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "onramp.Account", related_name="sessions", on_delete=fields.CASCADE
+    )
+    account_id: UUID
 
     class Meta:
         table = "sessions"

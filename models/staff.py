@@ -15,6 +15,8 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.models import Model
 
+from models.sessions import SessionRow
+
 
 class StaffRole(StrEnum):
     # Each role may do everything the roles before it may.
@@ -46,20 +48,13 @@ class StaffMember(Model):
         table = "staff_members"
 
 
-class StaffSession(Model):
+class StaffSession(SessionRow):
     """Like a customer's session, in a table of its own: the token only as an HMAC."""
 
-    id = fields.UUIDField(primary_key=True)
     staff: fields.ForeignKeyRelation[StaffMember] = fields.ForeignKeyField(
         "onramp.StaffMember", related_name="sessions", on_delete=fields.CASCADE
     )
     staff_id: UUID
-    token_mac = fields.CharField(max_length=64, unique=True)
-    client_ip = fields.CharField(max_length=64)
-    user_agent = fields.CharField(max_length=512)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    expires_at = fields.DatetimeField()
-    revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "staff_sessions"
