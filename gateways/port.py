@@ -132,6 +132,7 @@ class WebhookEvent:
     type: str
     # The verification the event is about, when it is about one.
     verification: str | None
+    # The charge whose refund (or released hold) the event is about, when it is about one.
     charge: str | None
 
 

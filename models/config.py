@@ -6,6 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 MODEL_MODULES = [
     "models.accounts",
@@ -21,11 +22,17 @@ MODEL_MODULES = [
 ]
 APP_LABEL = "onramp"
 DEFAULT_DATABASE_URL = "sqlite://./var/onramp.sqlite3"
+# SQLite runs in WAL mode (Tortoise's default); with synchronous=NORMAL a commit is written
+# to the log but not flushed to disk one by one, only at checkpoints. The database cannot be
+# corrupted and a commit survives Onramp's crash; the last commits may be lost when the
+# machine loses power. Flushing every commit made a webhook wait on the disk for each of its
+# writes, one after another on SQLite's one connection. `?synchronous=FULL` asks for it back.
+SQLITE_PRAGMAS = {"synchronous": "NORMAL"}
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": db_url},
+        "connections": {"default": with_sqlite_pragmas(db_url)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,
@@ -36,6 +43,15 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def with_sqlite_pragmas(db_url: str) -> str:
+    """A SQLite URL with Onramp's pragmas where it names none of its own; others unchanged."""
+    if not db_url.startswith("sqlite://"):
+        return db_url
+    path, _, query = db_url.partition("?")
+    pragmas = SQLITE_PRAGMAS | dict(parse_qsl(query, keep_blank_values=True))
+    return f"{path}?{urlencode(pragmas)}"
 
 
 def prepare_sqlite_file(db_url: str) -> None:

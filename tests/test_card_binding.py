@@ -35,6 +35,7 @@ from tests.flows import (
     ready_for_card,
     tokenize,
 )
+from tests.queries import counting_statements
 
 EMAIL = "jun.tanaka@example.com"
 RETURN_URL = "https://app.example.test/onboarding/payment/done"
@@ -246,6 +247,30 @@ async def test_the_refund_that_fails_first_is_retried(frozen_person) -> None:
     assert succeeded == ("SUCCEEDED", "REFUND_PENDING")
     assert failed_once == too_early == ("SUCCEEDED", "REFUND_PENDING")
     assert refunded == ("SUCCEEDED", "REFUNDED")
+
+
+# What one binding costs the database from the bank page to the refunded deposit, step by
+# step, the sandbox's own share included (with a real provider that share is the provider's).
+# At 100 completions a second each statement is 100 more a second: one more is a choice.
+COMPLETION_BUDGET = {"bank page": 7, "verification event": 22, "refund": 5, "refund event": 8}
+
+
+async def test_a_completed_binding_keeps_to_its_budget_of_statements(frozen_person) -> None:
+    app, gql, _ = frozen_person
+    started = await _bound(gql, "4242 4242 4242 4242")
+    spent: dict[str, int] = {}
+    with counting_statements() as statements:
+        await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+        spent["bank page"] = statements.total()
+        await take_step(app, "sandbox-webhooks")
+        spent["verification event"] = statements.total() - sum(spent.values())
+        await take_step(app, "sandbox-refunds")
+        spent["refund"] = statements.total() - sum(spent.values())
+        await take_step(app, "sandbox-webhooks")
+        spent["refund event"] = statements.total() - sum(spent.values())
+    assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUNDED")
+    over = {step: n for step, n in spent.items() if n > COMPLETION_BUDGET[step]}
+    assert not over, f"over budget: {over} (budget {COMPLETION_BUDGET})"
 
 
 async def test_the_sweep_asks_again_for_a_refund_the_gateway_lost(frozen_person) -> None:

@@ -7,10 +7,7 @@ the same password hashing, for registration codes and both ways of resetting a p
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,41 +18,11 @@ from models.outbox import OutboxMessage
 from services.passwords import Passwords
 from tests.conftest import GraphQLClient, http_client, outbox
 from tests.flows import REQUEST_RESET, SEND_CODE, codes_of, sign_up
+from tests.queries import counting_statements
 
 RELAXED = {"limit_codes_per_destination": "1000/minute", "limit_codes_per_ip": "1000/minute"}
 ACCOUNT = "li.wei@example.com"
 SECURITY_PHONE = ("+4915123456789", "DE")
-
-
-class _StatementCounter(logging.Handler):
-    """Counts the statements Tortoise runs by their first word; keeps no SQL, no parameters."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.kinds: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        query = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
-        words = str(query).split(maxsplit=1)
-        self.kinds[words[0].upper() if words else ""] += 1
-
-
-@contextmanager
-def counting_statements() -> Iterator[Counter[str]]:
-    # The app pins this logger to WARNING so parameters never reach the logs: open it only
-    # for this handler (not propagated anywhere), and put everything back afterwards.
-    logger = logging.getLogger("tortoise.db_client")
-    counter = _StatementCounter()
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(counter)
-    try:
-        yield counter.kinds
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ mutation's payload reads what its write changed."""
 
 from __future__ import annotations
 
-import logging
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -19,6 +16,7 @@ from models.cards import BindingStatus, CardBindingAttempt, PaymentCard, Service
 from resolvers.context import RequestContext
 from tests.conftest import GraphQLClient, http_client
 from tests.flows import INDIVIDUAL_DETAILS, bearer, enable_cloud, sign_up
+from tests.queries import counting_statements
 
 EMAIL = "lin.wei@example.com"
 
@@ -36,37 +34,6 @@ async def signed_in(app_factory):
         gql.headers = bearer(await sign_up(gql, app, EMAIL))
         me = (await gql("{ me { id } }"))["data"]["me"]
         yield gql, UUID(relay.GlobalID.from_id(me["id"]).node_id)
-
-
-class _SelectCounter(logging.Handler):
-    """Counts the SELECTs Tortoise runs; keeps neither the SQL nor its parameters."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.selects = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        query = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
-        if str(query).lstrip().upper().startswith("SELECT"):
-            self.selects += 1
-
-
-@contextmanager
-def counting_selects() -> Iterator[_SelectCounter]:
-    # The app pins this logger to WARNING so parameters never reach the logs: open it only
-    # for this handler (not propagated anywhere), and put everything back afterwards.
-    logger = logging.getLogger("tortoise.db_client")
-    counter = _SelectCounter()
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 async def _add_attempts_with_cards_and_tickets(account_id: UUID, how_many: int) -> None:
@@ -118,10 +85,10 @@ async def _add_attempts_with_cards_and_tickets(account_id: UUID, how_many: int) 
 
 
 async def _selects_for_rows(gql: GraphQLClient) -> tuple[int, dict]:
-    with counting_selects() as counter:
+    with counting_statements() as counter:
         body = await gql(ROWS)
     assert "errors" not in body, body
-    return counter.selects, body["data"]
+    return counter["SELECT"], body["data"]
 
 
 async def test_cards_of_attempts_and_attempts_of_tickets_are_read_in_batches(signed_in) -> None:

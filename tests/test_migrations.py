@@ -298,3 +298,12 @@ async def test_rows_are_looked_up_through_indexes(app) -> None:
         if column not in await _leading_columns(table)
     ]
     assert not missing
+
+
+@pytest.mark.parametrize(("query", "synchronous"), [("", 1), ("?synchronous=FULL", 2)])
+async def test_sqlite_flushes_at_checkpoints_unless_the_url_asks_for_every_commit(
+    tmp_path: Path, query: str, synchronous: int
+) -> None:
+    url = f"sqlite://{tmp_path / 'onramp.sqlite3'}{query}"
+    assert await _values(url, "PRAGMA journal_mode") == [("wal",)]
+    assert await _values(url, "PRAGMA synchronous") == [(synchronous,)]  # 1 NORMAL, 2 FULL

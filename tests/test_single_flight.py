@@ -10,7 +10,7 @@ from models.cards import CardBindingAttempt
 from services.single_flight import SingleFlight
 from tests.conftest import GraphQLClient, http_client
 from tests.flows import bearer, bind, ready_for_card, tokenize
-from tests.test_loaders import counting_selects
+from tests.queries import counting_statements
 
 
 async def test_concurrent_calls_for_one_key_share_one_call() -> None:
@@ -66,13 +66,13 @@ async def _read_once_per_event(app: Any) -> None:
     cards = app.state.services.cards
     stored = await CardBindingAttempt.get()
 
-    with counting_selects() as reads:
+    with counting_statements() as reads:
         seen = await asyncio.gather(
             *(cards.attempt_after(stored.account_id, stored.id, "changed:1") for _ in range(200))
         )
     assert {row.id for row in seen} == {stored.id}
-    assert reads.selects == 1
-    with counting_selects() as reads:
+    assert reads["SELECT"] == 1
+    with counting_statements() as reads:
         await cards.attempt_after(stored.account_id, stored.id, "changed:2")
-    assert reads.selects == 1  # a new event reads afresh
+    assert reads["SELECT"] == 1  # a new event reads afresh
     assert await cards.attempt_after(uuid.uuid4(), stored.id, "changed:3") is None  # not theirs
