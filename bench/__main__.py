@@ -100,6 +100,7 @@ def main(argv: list[str]) -> int:
     one.add_argument("--redis", action="store_true")
     one.add_argument("--workers", type=int, default=1)
     one.add_argument("--subscribers", type=int, default=1000)
+    one.add_argument("--rate", type=float, default=100.0, help="push: bank pages a second")
     args = parser.parse_args(argv)
     timing = {"rounds": max(3, args.rounds), "duration": args.duration, "warmup": args.warmup}
     if args.command == "run":
@@ -109,6 +110,7 @@ def main(argv: list[str]) -> int:
             "redis": args.redis,
             "workers": args.workers,
             "subscribers": args.subscribers,
+            "rate": args.rate,
         }
         plan = [(name, Options(**shared)) for name in args.scenarios]
     else:

@@ -46,6 +46,8 @@ class Options:
     warmup: float = 1.0
     connections: int = 8
     subscribers: int = 1000
+    # push: bank pages answered per second (the target is set at 100).
+    rate: float = 100.0
 
 
 def figure(
@@ -597,7 +599,7 @@ async def _approve_at(client: Client, attempt: dict[str, Any], at: float) -> flo
 
 
 async def push(options: Options) -> list[dict[str, Any]]:
-    """Attempts completed at 100 a second through signed webhooks, with N subscriptions open.
+    """Attempts completed at 100 a second (`--rate`) through signed webhooks, N subscribed.
 
     N subscribers are spread over 100 accounts (N / 100 on each account's attempt). Each
     round starts a new attempt per account, opens the subscriptions, then answers the bank
@@ -606,7 +608,7 @@ async def push(options: Options) -> list[dict[str, Any]]:
     one bank page's POST to one of its subscribers' SUCCEEDED message.
     """
     label = backend_label(options)
-    rate, accounts = 100.0, 100
+    rate, accounts = options.rate, 100
     per_attempt = max(1, options.subscribers // accounts)
     async with (
         backend(postgres=options.postgres, redis=options.redis) as store,
@@ -680,7 +682,7 @@ async def push(options: Options) -> list[dict[str, Any]]:
     }
     return [
         figure(
-            f"push p99, 100 attempts/s with {per_attempt * accounts} open [{label}]",
+            f"push p99, {rate:g} attempts/s with {per_attempt * accounts} open [{label}]",
             p99s,
             "ms",
             "target 100 ms",
