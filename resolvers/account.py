@@ -381,5 +381,14 @@ class AccountQuery:
     )
     async def onboarding(self, info: Info) -> OnboardingProgress | None:
         account = await require_account(info)
-        progress = info.context.services.onboarding.progress
-        return OnboardingProgress.of(await progress.for_reading(account))
+        services = info.context.services
+        # Kept beside the cached progress it shows (services/read_cache.py), and dropped with
+        # it when the account changes: made once, not for every query that reads it.
+        cache = services.read_cache
+        view = cache.account(account.id, "progress-view")
+        if isinstance(view, OnboardingProgress):
+            return view
+        since = cache.generation
+        view = OnboardingProgress.of(await services.onboarding.progress.for_reading(account))
+        cache.keep_account(account.id, "progress-view", view, since)
+        return view

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 import subprocess
@@ -97,6 +99,16 @@ def test_keys_are_derived_per_purpose_and_stable() -> None:
     assert KeyRing(b"master-secret").key(Purpose.CODES) == keys[Purpose.CODES]
     assert KeyRing(b"other-secret").key(Purpose.CODES) != keys[Purpose.CODES]
     assert ring.mac(Purpose.CODES, "123456") != ring.mac(Purpose.SESSIONS, "123456")
+
+
+def test_a_mac_is_hmac_sha256_under_the_purposes_key_call_after_call() -> None:
+    """Each call starts from the keyed state the ring keeps: no message leaks into the next."""
+    ring = KeyRing(b"master-secret")
+    for purpose in (Purpose.SESSIONS, Purpose.CODES):
+        for message in ("a-token", "123456", "a-token", "", "é" * 40):
+            expected = hmac.new(ring.key(purpose), message.encode(), hashlib.sha256).hexdigest()
+            assert ring.mac(purpose, message) == expected
+            assert ring.mac(purpose, message.encode()) == expected
 
 
 def _onramp(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
