@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import heap
 from api.cors import SplitCors
 from api.dev_outbox import outbox_html, outbox_json
 from api.frontend import frontend_routes
@@ -172,8 +173,12 @@ def create_app(
     *,
     start_jobs: bool = True,
     tracer_provider: TracerProvider | None = None,
+    settle_heap: bool = True,
 ) -> Starlette:
     """The app; `start_jobs=False` leaves the periodic jobs to a test that takes their steps.
+
+    `settle_heap=False` leaves the garbage collector as it is (api/heap.py): for a test
+    suite starting hundreds of apps in one process, where its full collection costs time.
 
     Traces go to `tracer_provider` when given (a test's), else to the OTLP endpoint of the
     environment when one is set; with neither, nothing of OpenTelemetry runs.
@@ -223,9 +228,12 @@ def create_app(
                     shutdown.runner = runner
                     runner.start()
                 shutdown.install()
+                gc_setting = heap.settle_after_start() if settle_heap else None
                 try:
                     yield
                 finally:
+                    if gc_setting is not None:
+                        heap.unsettle(gc_setting)
                     shutdown.uninstall()
                     await shutdown.stop_jobs()
                     for worker in workers:

@@ -118,6 +118,8 @@ def app_factory(settings_for: Callable[..., Settings]):
     """Starts an app's lifespan on the test database; one at a time per test.
 
     `jobs=False` starts no periodic job: the test takes their steps (`take_step`) itself.
+    The garbage collector is left alone unless `settle_heap=True` (a full collection at
+    every start would cost the suite a minute).
     """
 
     @asynccontextmanager
@@ -126,6 +128,7 @@ def app_factory(settings_for: Callable[..., Settings]):
         truncate: bool = True,
         jobs: bool = True,
         tracer_provider: Any = None,
+        settle_heap: bool = False,
         **overrides: Any,
     ) -> AsyncIterator[Any]:
         app = create_app(
@@ -133,6 +136,7 @@ def app_factory(settings_for: Callable[..., Settings]):
             clock=clock,
             start_jobs=jobs,
             tracer_provider=tracer_provider,
+            settle_heap=settle_heap,
         )
         async with LifespanManager(app):
             if truncate:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
 import uvicorn
+
+from api import heap
 
 APPS = {"plain": "bench.baselines.plain:app", "constant": "bench.baselines.constant:app"}
 
@@ -16,6 +19,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    # As `onramp serve` does once started (api/heap.py): the app made, then frozen.
+    importlib.import_module(APPS[args.app].split(":", 1)[0])
+    heap.settle_after_start()
     uvicorn.run(
         APPS[args.app],
         host=args.host,
