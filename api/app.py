@@ -228,12 +228,13 @@ def create_app(
                     shutdown.runner = runner
                     runner.start()
                 shutdown.install()
-                gc_setting = heap.settle_after_start() if settle_heap else None
+                if settle_heap:
+                    heap.settle_after_start()
                 try:
                     yield
                 finally:
-                    if gc_setting is not None:
-                        heap.unsettle(gc_setting)
+                    if settle_heap:
+                        heap.unsettle()
                     shutdown.uninstall()
                     await shutdown.stop_jobs()
                     for worker in workers:
