@@ -241,7 +241,6 @@ def create_app(
                         worker.cancel()
                     await asyncio.gather(*workers, return_exceptions=True)
         finally:
-            services.passwords.close()
             await services.pubsub.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()

@@ -128,7 +128,6 @@ async def _with_services(
         print(f"onramp: {refused.problems[0].message}", file=sys.stderr)
         return 1
     finally:
-        services.passwords.close()
         await Tortoise.close_connections()
 
 

@@ -1,24 +1,32 @@
 """The password policy, and argon2id hashing kept off the event loop.
 
-Hashes run in a few threads of their own whose scheduling priority is lowered (Linux nice
-values are per thread): argon2 releases the GIL, so a burst of sign-ins keeps every core
-busy, but the event loop's thread still wins a core whenever it has work, and reads stay
-fast while people sign in.
+Hashes run in a few processes of their own, at the lowest scheduling priority: a burst of
+sign-ins keeps every core busy, but the server's process still wins a core whenever it has
+work, and reads stay fast while people sign in. Threads did that less well: a hashing thread
+needs the GIL to hand its result back, and one descheduled for its low priority while it
+held the GIL stalled the event loop (reads' p99 under sign-ins went from 117 to 15 ms with
+processes; bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import atexit
+import multiprocessing
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
+from services import hashing
 from services.i18n.text import Text, tr, trn
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,40 +70,76 @@ POLICY = PasswordPolicy()
 
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 OWASP_MINIMUM = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}
-# How much nicer than the event loop the hashing threads are (0 to 19).
+# How much nicer than the server the hashing processes are (0 to 19).
 HASHING_NICENESS = 19
 
 
-def _lower_priority() -> None:
-    # Refused where the platform has no per-thread priority: hashing still works.
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+class _HashingProcesses:
+    """One pool of hashing processes per server process, started at the first hash.
+
+    Every app of the process shares it (a test suite starts hundreds): it ends with the
+    process. A pool whose process died (killed, out of memory) is replaced, and the hash
+    asked again once.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _current(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    # Each hash holds ~19 MiB and a core: more at once only queues in the CPU.
+                    max_workers=max(2, os.cpu_count() or 2),
+                    # Spawned, not forked: a fork would copy the server's threads and sockets.
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=hashing.start,
+                    initargs=(HASHING_NICENESS,),
+                )
+            return self._pool
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        pool = self._current()
+        try:
+            return await loop.run_in_executor(pool, work, *args)
+        except BrokenProcessPool:
+            self._replace(pool)
+            return await loop.run_in_executor(self._current(), work, *args)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+HASHING = _HashingProcesses()
+atexit.register(HASHING.shutdown)
 
 
 class Passwords:
-    """argon2id hashes computed in low-priority worker threads, a few at a time."""
+    """argon2id hashes computed in low-priority hashing processes, a few at a time."""
 
     def __init__(
         self, *, memory_cost: int = 19456, time_cost: int = 2, parallelism: int = 1
     ) -> None:
+        self._cost: hashing.Cost = (memory_cost, time_cost, parallelism)
+        # Reads hashes' parameters only (needs_rehash); never hashes here.
         self._hasher = PasswordHasher(
             memory_cost=memory_cost, time_cost=time_cost, parallelism=parallelism
         )
-        # Each hash holds ~19 MiB and a core: more at once only queues inside the CPU.
-        self._executor = ThreadPoolExecutor(
-            max_workers=max(2, os.cpu_count() or 2),
-            thread_name_prefix="argon2",
-            initializer=_lower_priority,
-        )
         self._dummy: str | None = None
 
-    def close(self) -> None:
-        """Lets the hashing threads end once their queue is empty."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
     async def hash(self, password: str) -> str:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._hasher.hash, password)
+        return await HASHING.run(hashing.hash_password, self._cost, password)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         """Checks the password; with no stored hash, spends the same time and says no."""
@@ -104,14 +148,10 @@ class Passwords:
                 self._dummy = await self.hash("dummy password 0")
             stored = self._dummy
             password = password + "\x00never"
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._check, stored, password)
+        return await self._check(stored, password)
 
-    def _check(self, stored: str, password: str) -> bool:
-        try:
-            return self._hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            return False
+    async def _check(self, stored: str, password: str) -> bool:
+        return await HASHING.run(hashing.check_password, self._cost, stored, password)
 
     def needs_rehash(self, stored: str) -> bool:
         return self._hasher.check_needs_rehash(stored)
