@@ -4,8 +4,8 @@ Hashes run in a few processes of their own, at the lowest scheduling priority: a
 sign-ins keeps every core busy, but the server's process still wins a core whenever it has
 work, and reads stay fast while people sign in. Threads did that less well: a hashing thread
 needs the GIL to hand its result back, and one descheduled for its low priority while it
-held the GIL stalled the event loop (reads' p99 under sign-ins went from 117 to 15 ms with
-processes; bench/RESULTS.md).
+held the GIL stalled the event loop (with processes, reads' p99 under sign-ins fell from
+117 ms to 15–79 ms; bench/RESULTS.md).
 """
 
 from __future__ import annotations
