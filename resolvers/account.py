@@ -382,13 +382,13 @@ class AccountQuery:
     async def onboarding(self, info: Info) -> OnboardingProgress | None:
         account = await require_account(info)
         services = info.context.services
-        # Kept beside the cached progress it shows (services/read_cache.py), and dropped with
-        # it when the account changes: made once, not for every query that reads it.
-        cache = services.read_cache
-        view = cache.account(account.id, "progress-view")
-        if isinstance(view, OnboardingProgress):
-            return view
-        since = cache.generation
-        view = OnboardingProgress.of(await services.onboarding.progress.for_reading(account))
-        cache.keep_account(account.id, "progress-view", view, since)
-        return view
+
+        async def view() -> OnboardingProgress:
+            return OnboardingProgress.of(await services.onboarding.progress.for_reading(account))
+
+        # Kept beside the cached progress it shows, and dropped with it when the account
+        # changes: made once, not for every query that reads it.
+        kept: OnboardingProgress = await services.read_cache.account_part(
+            account.id, "progress-view", OnboardingProgress, view
+        )
+        return kept

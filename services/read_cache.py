@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -155,6 +156,19 @@ class ReadCache:
             self._accounts.put(account_id, {part: value})
         else:
             parts[part] = value
+
+    async def account_part(
+        self, account_id: UUID, part: str, kind: type[V], read: Callable[[], Awaitable[V]]
+    ) -> V:
+        """The account's `part` as kept here; else read now, and kept unless a change was
+        announced while it was being read."""
+        cached = self.account(account_id, part)
+        if isinstance(cached, kind):
+            return cached
+        since = self.generation
+        value = await read()
+        self.keep_account(account_id, part, value, since)
+        return value
 
     def forget_account(self, account_id: UUID) -> None:
         self.generation += 1

@@ -127,18 +127,32 @@ def _transport_ws(browser: Browser, payload: dict[str, Any], **headers: str):
     return ws, session
 
 
+def _subscribe(session: Any, node_id: str, op_id: str = "1", query: str = SUBSCRIPTION) -> None:
+    payload = {"query": query, "variables": {"id": node_id}}
+    session.send_json({"id": op_id, "type": "subscribe", "payload": payload})
+
+
+def _first_answer(browser: Browser, payload: dict[str, Any], node_id: str, **headers: str):
+    """The first message a new socket gets for one subscription to `node_id`."""
+    ws, session = _transport_ws(browser, payload, **headers)
+    try:
+        _subscribe(session, node_id)
+        return session.receive_json()
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A refusal's errors: an `error` message's payload, or a `next` message's errors."""
+    return message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+
+
 def test_updates_over_graphql_transport_ws(browser) -> None:
     token = browser.sign_up(EMAIL)
     attempt = browser.start_binding()
     ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
     try:
-        session.send_json(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt["id"]}},
-            }
-        )
+        _subscribe(session, attempt["id"])
         now = session.receive_json()
         browser.answer_bank(attempt, "approve")
         later = _until_complete(session, "1")
@@ -190,20 +204,13 @@ def test_updates_over_legacy_graphql_ws(browser) -> None:
 def test_the_session_cookie_of_an_allowed_origin_is_enough(browser) -> None:
     token = browser.sign_up(EMAIL)
     attempt = browser.start_binding()
-    ws, session = _transport_ws(
-        browser, {}, origin="https://app.example.test", cookie=f"onramp_session={token}"
+    first = _first_answer(
+        browser,
+        {},
+        attempt["id"],
+        origin="https://app.example.test",
+        cookie=f"onramp_session={token}",
     )
-    try:
-        session.send_json(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt["id"]}},
-            }
-        )
-        first = session.receive_json()
-    finally:
-        ws.__exit__(None, None, None)
     assert first["payload"]["data"]["cardBindingUpdates"]["id"] == attempt["id"]
 
 
@@ -218,29 +225,13 @@ def test_unknown_foreign_and_unauthenticated_subscriptions_are_refused(browser) 
         ("unknown", {"authorization": f"Bearer {owner_token}"}, "Q2FyZEJpbmRpbmdBdHRlbXB0OjE="),
         ("signed out", {}, attempt["id"]),
     ):
-        ws, session = _transport_ws(browser, payload)
-        try:
-            session.send_json(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt_id}},
-                }
-            )
-            answers[name] = session.receive_json()
-        finally:
-            ws.__exit__(None, None, None)
+        answers[name] = _first_answer(browser, payload, attempt_id)
     for name in ("foreign", "unknown"):
         message = answers[name]
         assert message["type"] in ("error", "next"), message
-        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-        assert errors[0]["extensions"]["code"] == "NOT_FOUND", name
+        assert _errors(message)[0]["extensions"]["code"] == "NOT_FOUND", name
         assert message["type"] == "error" or message["payload"].get("data") is None
-    signed_out = answers["signed out"]
-    errors = (
-        signed_out["payload"] if signed_out["type"] == "error" else signed_out["payload"]["errors"]
-    )
-    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert _errors(answers["signed out"])[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_not_found_speaks_the_accounts_language(browser) -> None:
@@ -251,22 +242,10 @@ def test_not_found_speaks_the_accounts_language(browser) -> None:
         {"input": {"locale": "de"}},
     )
     assert changed["data"]["setLocale"]["errors"] == []
-    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
-    try:
-        session.send_json(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {
-                    "query": SUBSCRIPTION,
-                    "variables": {"id": "Q2FyZEJpbmRpbmdBdHRlbXB0OjE="},
-                },
-            }
-        )
-        message = session.receive_json()
-    finally:
-        ws.__exit__(None, None, None)
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    message = _first_answer(
+        browser, {"authorization": f"Bearer {token}"}, "Q2FyZEJpbmRpbmdBdHRlbXB0OjE="
+    )
+    errors = _errors(message)
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert errors[0]["message"] == "Diesen Kartenbindungsversuch gibt es nicht."
 
@@ -286,19 +265,8 @@ def test_an_unexpected_error_is_masked_in_the_accounts_language(browser, monkeyp
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(browser.client.app.state.services.cards, "attempt_of", broken)
-    ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
-    try:
-        session.send_json(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt["id"]}},
-            }
-        )
-        message = session.receive_json()
-    finally:
-        ws.__exit__(None, None, None)
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    message = _first_answer(browser, {"authorization": f"Bearer {token}"}, attempt["id"])
+    errors = _errors(message)
     assert "hunter2" not in str(message)
     assert errors[0]["message"] == "予期しないエラーが発生しました。"
     assert errors[0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
@@ -329,21 +297,17 @@ def test_the_session_is_checked_again_at_every_subscribe(settings_for) -> None:
         attempt = browser.start_binding()
         ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
         try:
-            subscribe = {
-                "type": "subscribe",
-                "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt["id"]}},
-            }
-            session.send_json({"id": "1", **subscribe})
+            _subscribe(session, attempt["id"])
             live = session.receive_json()
             clock.advance(days=15)  # the session expires while the socket stays open
-            session.send_json({"id": "2", **subscribe})
+            _subscribe(session, attempt["id"], "2")
             expired = session.receive_json()
             while expired.get("id") != "2":
                 expired = session.receive_json()
         finally:
             ws.__exit__(None, None, None)
     assert live["payload"]["data"]["cardBindingUpdates"]["status"] == "REQUIRES_ACTION"
-    errors = expired["payload"] if expired["type"] == "error" else expired["payload"]["errors"]
+    errors = _errors(expired)
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
@@ -431,13 +395,7 @@ async def test_sockets_whose_client_left_are_dropped_not_closed() -> None:
 
 def _subscribed(browser: Browser, token: str, attempt_id: str):
     ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
-    session.send_json(
-        {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": SUBSCRIPTION, "variables": {"id": attempt_id}},
-        }
-    )
+    _subscribe(session, attempt_id)
     first = session.receive_json()
     assert first["payload"]["data"]["cardBindingUpdates"]["status"] == "REQUIRES_ACTION"
     return ws, session
@@ -510,8 +468,7 @@ def test_a_socket_left_open_hears_nothing_after_its_session_ended(browser) -> No
     finally:
         ws.__exit__(None, None, None)
     assert message["type"] in ("error", "next"), message
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert _errors(message)[0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "SUCCEEDED" not in str(message)
 
 
@@ -560,29 +517,15 @@ def test_bill_payment_updates_push_the_bank_page_then_success(browser) -> None:
     assert payment["status"] == "REQUIRES_ACTION"
     ws, session = _transport_ws(browser, {"authorization": f"Bearer {token}"})
     try:
-        session.send_json(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": PAYMENT_SUBSCRIPTION, "variables": {"id": payment["id"]}},
-            }
-        )
+        _subscribe(session, payment["id"], query=PAYMENT_SUBSCRIPTION)
         now = session.receive_json()["payload"]["data"]["billPaymentUpdates"]
         path = payment["nextAction"]["redirectUrl"].removeprefix("http://testserver.local")
         assert browser.client.post(path, data={"outcome": "approve"}).status_code == 200
         later = session.receive_json()["payload"]["data"]["billPaymentUpdates"]
         assert session.receive_json() == {"id": "1", "type": "complete"}
         # Unknown: NOT_FOUND.
-        session.send_json(
-            {
-                "id": "2",
-                "type": "subscribe",
-                "payload": {
-                    "query": PAYMENT_SUBSCRIPTION,
-                    "variables": {"id": relay.to_base64("BillPayment", uuid.uuid4())},
-                },
-            }
-        )
+        unknown_id = relay.to_base64("BillPayment", uuid.uuid4())
+        _subscribe(session, unknown_id, "2", query=PAYMENT_SUBSCRIPTION)
         unknown = session.receive_json()
     finally:
         ws.__exit__(None, None, None)
@@ -592,5 +535,5 @@ def test_bill_payment_updates_push_the_bank_page_then_success(browser) -> None:
     )
     assert (later["status"], later["nextAction"]) == ("SUCCEEDED", None)
     assert unknown["type"] in ("error", "next"), unknown
-    errors = unknown["payload"] if unknown["type"] == "error" else unknown["payload"]["errors"]
+    errors = _errors(unknown)
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"

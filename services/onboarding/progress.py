@@ -139,13 +139,9 @@ class ProgressTracker:
 
     async def for_reading(self, account: Account) -> Progress:
         """As `of`, from this process's read cache where it can: for queries only."""
-        cached = self.cache.account(account.id, "progress")
-        if isinstance(cached, Progress):
-            return cached
-        since = self.cache.generation
-        progress = await self.of(account)
-        self.cache.keep_account(account.id, "progress", progress, since)
-        return progress
+        return await self.cache.account_part(
+            account.id, "progress", Progress, lambda: self.of(account)
+        )
 
 
 async def card_bound_at(account: Account) -> datetime | None:
