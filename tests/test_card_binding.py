@@ -11,12 +11,14 @@ from datetime import UTC, date, datetime
 import anyio
 import pytest
 
-from gateways.sandbox.models import SandboxCharge
+from gateways.sandbox.gateway import SIGNATURE_HEADER
+from gateways.sandbox.models import SandboxCharge, SandboxWebhook
 from models.cards import (
     BindingIdempotencyKey,
     BindingStatus,
     CardBindingAttempt,
     DepositStatus,
+    PaymentCard,
 )
 from services.cards.sweep import MAX_RECONCILE_TRIES
 from services.clock import FrozenClock
@@ -919,6 +921,43 @@ async def test_tokenizations_are_capped_per_client_ip(app_factory) -> None:
         gql = GraphQLClient(http_client(app))
         answers = [(await tokenize(gql, "4242 4242 4242 4242")).status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+async def _post_at_once(app, event: SandboxWebhook, times: int) -> list[int]:
+    """The event, signed as the sandbox signs it, POSTed `times` times at once."""
+    gateway = app.state.services.gateway
+    body = json.dumps(event.payload, separators=(",", ":")).encode()
+    stamp = int(app.state.services.clock.now().timestamp())
+    headers = {
+        "content-type": "application/json",
+        SIGNATURE_HEADER: f"t={stamp},v1={gateway.sign(body, stamp)}",
+    }
+    async with http_client(app) as client:
+        answers = await asyncio.gather(
+            *(
+                client.post(gateway.webhook_path, content=body, headers=headers)
+                for _ in range(times)
+            )
+        )
+    return [answer.status_code for answer in answers]
+
+
+async def test_one_event_delivered_many_times_at_once_is_applied_once(frozen_person) -> None:
+    """A provider may deliver an event again before the first delivery is answered."""
+    app, gql, _ = frozen_person
+    started = await _bound(gql, "4242 4242 4242 4242")
+    await answer_bank(gql, started["nextAction"]["redirectUrl"], "approve")
+    verified = await SandboxWebhook.get(type="verification.succeeded")
+    statuses = await _post_at_once(app, verified, 8)
+    await take_step(app, "sandbox-refunds")
+    refunded = await SandboxWebhook.get(type="charge.refunded")
+    statuses += await _post_at_once(app, refunded, 8)
+
+    assert statuses == [200] * 16
+    assert await _state(gql, started["id"]) == ("SUCCEEDED", "REFUNDED")
+    assert await PaymentCard.all().count() == 1
+    assert await SandboxCharge.filter(refund_status="succeeded").count() == 1
+    assert [m["kind"] for m in await outbox(app)].count("card-bound") == 1
 
 
 async def test_webhooks_are_redelivered_until_accepted(frozen_person, monkeypatch) -> None:
